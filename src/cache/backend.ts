@@ -1,0 +1,116 @@
+import * as cache from '@actions/cache';
+import * as core from '@actions/core';
+import * as exec from '@actions/exec';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** A store of cache entries: the GitHub Actions cache service or a local directory. */
+export interface CacheBackend {
+  readonly name: 'actions' | 'local';
+  /** Restores `paths` and returns the key that matched, or undefined on a miss. */
+  restore(paths: string[], primaryKey: string, restoreKeys: string[]): Promise<string | undefined>;
+  /** Saves `paths` under `key`; returns false when an entry with that key already exists. */
+  save(paths: string[], key: string): Promise<boolean>;
+}
+
+/** The GitHub Actions cache service, through @actions/cache. */
+export class ActionsCacheBackend implements CacheBackend {
+  readonly name = 'actions';
+
+  async restore(
+    paths: string[],
+    primaryKey: string,
+    restoreKeys: string[],
+  ): Promise<string | undefined> {
+    return cache.restoreCache(paths, primaryKey, restoreKeys);
+  }
+
+  async save(paths: string[], key: string): Promise<boolean> {
+    try {
+      await cache.saveCache(paths, key);
+      return true;
+    } catch (error) {
+      // Another job saved the same key first; that entry is as good as ours.
+      if (error instanceof cache.ReserveCacheError) {
+        core.info(`Cache entry ${key} was not saved: ${error.message}`);
+        return false;
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Cache entries as uncompressed tar archives in a local directory, for runs outside GitHub
+ * Actions and self-hosted runners without the cache service. Archives keep absolute paths
+ * (less the leading '/'), so an entry restores to the paths it was saved from.
+ */
+export class LocalCacheBackend implements CacheBackend {
+  readonly name = 'local';
+
+  constructor(readonly directory: string) {}
+
+  async restore(
+    paths: string[],
+    primaryKey: string,
+    restoreKeys: string[],
+  ): Promise<string | undefined> {
+    const matchedKey = this.findKey(primaryKey, restoreKeys);
+    if (matchedKey === undefined) return undefined;
+    for (const cachePath of paths) fs.mkdirSync(cachePath, { recursive: true });
+    await exec.exec('tar', ['-xf', this.archivePath(matchedKey), '-C', '/'], { silent: true });
+    return matchedKey;
+  }
+
+  async save(paths: string[], key: string): Promise<boolean> {
+    const archive = this.archivePath(key);
+    if (fs.existsSync(archive)) return false;
+    fs.mkdirSync(this.directory, { recursive: true });
+    const members = paths
+      .filter((cachePath) => fs.existsSync(cachePath))
+      .map((cachePath) => path.resolve(cachePath).slice(1));
+    // Write under a temporary name and rename, so that a concurrent reader or a crash never
+    // sees half an archive.
+    const partial = `${archive}.${process.pid}.partial`;
+    try {
+      await exec.exec('tar', ['-cf', partial, '-C', '/', ...members], { silent: true });
+      if (fs.existsSync(archive)) return false;
+      fs.renameSync(partial, archive);
+    } finally {
+      fs.rmSync(partial, { force: true });
+    }
+    return true;
+  }
+
+  /** Returns the primary key if saved, else the newest key that starts with a restore key. */
+  findKey(primaryKey: string, restoreKeys: string[]): string | undefined {
+    if (fs.existsSync(this.archivePath(primaryKey))) return primaryKey;
+    if (!fs.existsSync(this.directory)) return undefined;
+    const saved = fs
+      .readdirSync(this.directory)
+      .filter((name) => name.endsWith('.tar'))
+      .map((name) => ({
+        key: decodeURIComponent(name.slice(0, -'.tar'.length)),
+        modified: fs.statSync(path.join(this.directory, name)).mtimeMs,
+      }))
+      .sort((a, b) => b.modified - a.modified);
+    for (const restoreKey of restoreKeys) {
+      const match = saved.find((entry) => entry.key.startsWith(restoreKey));
+      if (match) return match.key;
+    }
+    return undefined;
+  }
+
+  private archivePath(key: string): string {
+    return path.join(this.directory, `${encodeURIComponent(key)}.tar`);
+  }
+}
+
+/**
+ * Chooses the Actions cache service where the runner configures it, and the local directory
+ * everywhere else.
+ */
+export function selectCacheBackend(localCacheDir: string): CacheBackend {
+  if (cache.isFeatureAvailable()) return new ActionsCacheBackend();
+  return new LocalCacheBackend(localCacheDir);
+}

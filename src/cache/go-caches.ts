@@ -1,0 +1,113 @@
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
+import { CacheBackend, LocalCacheBackend, ActionsCacheBackend } from './backend.js';
+import { CacheKeys } from './keys.js';
+
+/** One Go cache: what it contains, where, and under which keys. */
+export interface GoCache extends CacheKeys {
+  /** `modules` (GOMODCACHE and dep sources) or `build` (GOCACHE). */
+  name: 'modules' | 'build';
+  paths: string[];
+  /** The key that restored it, or undefined on a miss or before restore. */
+  matchedKey?: string;
+  restoreSeconds?: number;
+}
+
+/** What the main step restored, stored as state for the post step that saves it. */
+export interface CachePlan {
+  backend: 'actions' | 'local';
+  localCacheDir: string;
+  caches: GoCache[];
+}
+
+export function isExactKeyMatch(goCache: GoCache): boolean {
+  return goCache.matchedKey === goCache.primaryKey;
+}
+
+/** Rebuilds the backend that a plan was made with, in the post step. */
+export function backendForPlan(plan: CachePlan): CacheBackend {
+  return plan.backend === 'actions'
+    ? new ActionsCacheBackend()
+    : new LocalCacheBackend(plan.localCacheDir);
+}
+
+/**
+ * Restores each cache and records the matched key in it. A failed restore is logged as a
+ * warning and counts as a miss, because the build works without a cache, only slower.
+ */
+export async function restoreGoCaches(backend: CacheBackend, caches: GoCache[]): Promise<void> {
+  for (const goCache of caches) {
+    const started = Date.now();
+    try {
+      goCache.matchedKey = await backend.restore(
+        goCache.paths,
+        goCache.primaryKey,
+        goCache.restoreKeys,
+      );
+    } catch (error) {
+      core.warning(
+        `Restoring the Go ${goCache.name} cache failed, so the build goes on without it: ${errorMessage(error)}`,
+      );
+      goCache.matchedKey = undefined;
+    }
+    goCache.restoreSeconds = (Date.now() - started) / 1000;
+    if (goCache.matchedKey) {
+      const kind = isExactKeyMatch(goCache) ? 'exact match' : 'restore-key match';
+      core.info(
+        `Go ${goCache.name} cache restored from ${goCache.matchedKey} (${kind}, ` +
+          `${goCache.restoreSeconds.toFixed(1)} s, ${backend.name} backend).`,
+      );
+    } else {
+      core.info(
+        `Go ${goCache.name} cache missed: no entry for ${goCache.primaryKey} ` +
+          `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend).`,
+      );
+    }
+  }
+}
+
+/**
+ * Saves each cache that did not restore from its exact key and has content on disk. Failures
+ * become warnings: a cache that could not be saved never fails the job.
+ */
+export async function saveGoCaches(backend: CacheBackend, caches: GoCache[]): Promise<void> {
+  for (const goCache of caches) {
+    if (isExactKeyMatch(goCache)) {
+      core.info(
+        `Go ${goCache.name} cache: restored from its exact key ${goCache.primaryKey}, not saved again.`,
+      );
+      continue;
+    }
+    const present = goCache.paths.filter((cachePath) => hasFiles(cachePath));
+    if (present.length === 0) {
+      core.info(`Go ${goCache.name} cache: nothing in ${goCache.paths.join(', ')}, not saved.`);
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const saved = await backend.save(present, goCache.primaryKey);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      core.info(
+        saved
+          ? `Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`
+          : `Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`,
+      );
+    } catch (error) {
+      core.warning(
+        `Saving the Go ${goCache.name} cache as ${goCache.primaryKey} failed: ${errorMessage(error)}`,
+      );
+    }
+  }
+}
+
+function hasFiles(directory: string): boolean {
+  try {
+    return fs.readdirSync(directory).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,170 @@
+import * as core from '@actions/core';
+import * as exec from '@actions/exec';
+import * as io from '@actions/io';
+import * as fs from 'node:fs';
+
+/** Everything `docker buildx build` needs, with absolute paths. */
+export interface BuildOptions {
+  context: string;
+  file: string;
+  target: string;
+  tags: string[];
+  buildArgs: string[];
+  platforms: string[];
+  load: boolean;
+  push: boolean;
+  builder: string;
+  iidFile: string;
+  metadataFile: string;
+}
+
+/**
+ * Builds the argument list of `docker buildx build`. Each value is its own argument, so no
+ * value ever passes through a shell.
+ */
+export function buildxBuildArguments(options: BuildOptions): string[] {
+  const args = ['buildx', 'build', '--progress', 'plain'];
+  if (options.builder) args.push('--builder', options.builder);
+  args.push('--file', options.file);
+  if (options.target) args.push('--target', options.target);
+  for (const tag of options.tags) args.push('--tag', tag);
+  for (const buildArg of options.buildArgs) args.push('--build-arg', buildArg);
+  if (options.platforms.length > 0) args.push('--platform', options.platforms.join(','));
+  if (options.load) args.push('--load');
+  if (options.push) args.push('--push');
+  args.push('--iidfile', options.iidFile, '--metadata-file', options.metadataFile);
+  args.push(options.context);
+  return args;
+}
+
+/**
+ * Checks that the docker CLI is installed, an engine answers and Buildx is installed, and
+ * returns the engine version. Throws with the fix when one is missing.
+ */
+export async function checkDocker(builder: string): Promise<string> {
+  if (!(await io.which('docker', false))) {
+    throw new Error(
+      'The docker CLI was not found on PATH. Install Docker on the runner; GitHub-hosted Ubuntu ' +
+        'runners have it already.',
+    );
+  }
+  const server = await exec.getExecOutput(
+    'docker',
+    ['version', '--format', '{{.Server.Version}}'],
+    {
+      silent: true,
+      ignoreReturnCode: true,
+    },
+  );
+  if (server.exitCode !== 0) {
+    const target = process.env.DOCKER_HOST || 'the default socket /var/run/docker.sock';
+    throw new Error(
+      `No Docker engine answered at ${target}: ${lastLines(server.stderr, 3)}. ` +
+        'Start the Docker daemon (for example: sudo systemctl start docker) or set DOCKER_HOST ' +
+        'to a running engine.',
+    );
+  }
+  const buildx = await exec.getExecOutput('docker', ['buildx', 'version'], {
+    silent: true,
+    ignoreReturnCode: true,
+  });
+  if (buildx.exitCode !== 0) {
+    throw new Error(
+      `Docker Buildx is not installed: 'docker buildx version' failed with ` +
+        `'${lastLines(buildx.stderr, 2)}'. Install the docker-buildx plugin into ` +
+        '~/.docker/cli-plugins/, or add the docker/setup-buildx-action step before this one.',
+    );
+  }
+  if (builder) {
+    const inspect = await exec.getExecOutput('docker', ['buildx', 'inspect', builder], {
+      silent: true,
+      ignoreReturnCode: true,
+    });
+    if (inspect.exitCode !== 0) {
+      throw new Error(
+        `Input 'builder' is '${builder}', but Buildx has no such builder: ` +
+          `${lastLines(inspect.stderr, 2)}. List builders with 'docker buildx ls', or leave ` +
+          'builder empty to use the current one.',
+      );
+    }
+  }
+  core.info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}.`);
+  return server.stdout.trim();
+}
+
+/** What a finished build left behind. */
+export interface BuildResult {
+  imageId: string;
+  /** Manifest digest, set when the image was pushed. */
+  digest: string;
+  metadata: Record<string, unknown>;
+  seconds: number;
+}
+
+/** A failed `docker buildx build`; the message ends with the last lines of its output. */
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    readonly outputTail: string,
+  ) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+const OUTPUT_TAIL_LINES = 25;
+
+/** Runs `docker buildx build` with the log in a group, and reads its image ID and metadata. */
+export async function buildImage(options: BuildOptions): Promise<BuildResult> {
+  const args = buildxBuildArguments(options);
+  core.debug(`docker ${JSON.stringify(args)}`);
+  const tail: string[] = [];
+  const keepTail = (data: Buffer): void => {
+    tail.push(
+      ...data
+        .toString()
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
+    tail.splice(0, Math.max(0, tail.length - OUTPUT_TAIL_LINES));
+  };
+
+  const started = Date.now();
+  const exitCode = await core.group('docker buildx build', () =>
+    exec.exec('docker', args, {
+      ignoreReturnCode: true,
+      listeners: { stdout: keepTail, stderr: keepTail },
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  if (exitCode !== 0) {
+    const outputTail = tail.join('\n');
+    throw new BuildError(
+      `docker buildx build failed with exit code ${exitCode} after ${seconds.toFixed(1)} s. ` +
+        `Last lines of its output:\n${outputTail}`,
+      outputTail,
+    );
+  }
+
+  const metadata = readMetadata(options.metadataFile);
+  const imageId =
+    readTrimmed(options.iidFile) || String(metadata['containerimage.config.digest'] || '');
+  const digest = String(metadata['containerimage.digest'] || '');
+  core.info(`Build finished in ${seconds.toFixed(1)} s: image ${imageId || '(no image ID)'}.`);
+  return { imageId, digest: options.push ? digest : '', metadata, seconds };
+}
+
+function readTrimmed(file: string): string {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+}
+
+function readMetadata(file: string): Record<string, unknown> {
+  const text = readTrimmed(file);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** Returns the last `count` non-blank lines of `text`, joined by ' / '. */
+export function lastLines(text: string, count: number): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return lines.slice(-count).join(' / ') || '(no output)';
+}

@@ -1,0 +1,144 @@
+import * as core from '@actions/core';
+import * as path from 'node:path';
+import { Input } from './constants.js';
+
+/** Validated action inputs, read once by the main step. Paths are absolute. */
+export interface ActionInputs {
+  workingDirectory: string;
+  context: string;
+  file: string;
+  target: string;
+  tags: string[];
+  buildArgs: string[];
+  platforms: string[];
+  load: boolean;
+  push: boolean;
+  builder: string;
+  cache: boolean;
+  cacheKeyPrefix: string;
+  localCacheDir: string;
+}
+
+/** An input value that failed validation; the message names the input, the value and the fix. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+
+/** Reads a YAML 1.2 core-schema boolean, with `fallback` for an empty value. */
+export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  const trimmed = value.trim();
+  if (trimmed === '') return fallback;
+  if (TRUE_VALUES.includes(trimmed)) return true;
+  if (FALSE_VALUES.includes(trimmed)) return false;
+  throw new InputError(
+    `Invalid boolean for input '${name}': '${value}'. Use true or false (YAML 1.2 core schema).`,
+  );
+}
+
+/**
+ * Splits a list input on newlines and, when `splitOnComma` is set, on commas. Blank entries
+ * and `#` comment lines are dropped.
+ */
+export function parseList(value: string, splitOnComma: boolean): string[] {
+  const separator = splitOnComma ? /[\n,]/ : /\n/;
+  return value
+    .split(separator)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '' && !entry.startsWith('#'));
+}
+
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks that each build argument is NAME=VALUE with a name that Dockerfile ARG accepts. */
+export function parseBuildArgs(value: string): string[] {
+  const buildArgs = parseList(value, false);
+  for (const buildArg of buildArgs) {
+    const separatorIndex = buildArg.indexOf('=');
+    const name = separatorIndex < 0 ? buildArg : buildArg.slice(0, separatorIndex);
+    if (separatorIndex < 0 || !BUILD_ARG_NAME.test(name)) {
+      throw new InputError(
+        `Invalid entry in input 'build-args': '${buildArg}'. ` +
+          'Write one NAME=VALUE per line, where NAME starts with a letter or underscore, ' +
+          'for example GOFLAGS=-trimpath.',
+      );
+    }
+  }
+  return buildArgs;
+}
+
+const CACHE_KEY_PREFIX = /^[A-Za-z0-9._-]{1,100}$/;
+
+function parseCacheKeyPrefix(value: string): string {
+  const prefix = value.trim();
+  if (!CACHE_KEY_PREFIX.test(prefix)) {
+    throw new InputError(
+      `Invalid input 'cache-key-prefix': '${value}'. Use 1 to 100 letters, digits, '.', '_' or '-', ` +
+        'for example go-buildx.',
+    );
+  }
+  return prefix;
+}
+
+function defaultLocalCacheDir(): string {
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || '/tmp', '.cache');
+  return path.join(cacheHome, 'go-buildx-action');
+}
+
+/**
+ * Reads and validates every input. Relative paths in `context` and `file` are resolved against
+ * `working-directory`, which is resolved against GITHUB_WORKSPACE (or the current directory).
+ * Checks that need the file system or Docker are left to the preflight step.
+ */
+export function getInputs(): ActionInputs {
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const workingDirectory = path.resolve(workspace, core.getInput(Input.WorkingDirectory) || '.');
+  const context = path.resolve(workingDirectory, core.getInput(Input.Context) || '.');
+  const fileInput = core.getInput(Input.File);
+  const file = fileInput
+    ? path.resolve(workingDirectory, fileInput)
+    : path.join(context, 'Dockerfile');
+
+  const load = parseBoolean(Input.Load, core.getInput(Input.Load), true);
+  const push = parseBoolean(Input.Push, core.getInput(Input.Push), false);
+  const tags = parseList(core.getInput(Input.Tags), true);
+  const platforms = parseList(core.getInput(Input.Platforms), true);
+
+  if (push && tags.length === 0) {
+    throw new InputError(
+      "Input 'push' is true but 'tags' is empty. Add at least one tag with a registry, " +
+        'for example tags: registry.example.com/team/app:1.0.',
+    );
+  }
+  if (load && platforms.length > 1) {
+    throw new InputError(
+      `Input 'load' is true but 'platforms' lists ${platforms.length} platforms ` +
+        `(${platforms.join(', ')}). The Docker image store takes one platform at a time: ` +
+        'set load: false and push: true, or build one platform per step.',
+    );
+  }
+
+  const localCacheDirInput = core.getInput(Input.LocalCacheDir);
+  return {
+    workingDirectory,
+    context,
+    file,
+    target: core.getInput(Input.Target),
+    tags,
+    buildArgs: parseBuildArgs(core.getInput(Input.BuildArgs)),
+    platforms,
+    load,
+    push,
+    builder: core.getInput(Input.Builder),
+    cache: parseBoolean(Input.Cache, core.getInput(Input.Cache), true),
+    cacheKeyPrefix: parseCacheKeyPrefix(core.getInput(Input.CacheKeyPrefix) || 'go-buildx'),
+    localCacheDir: localCacheDirInput
+      ? path.resolve(workspace, localCacheDirInput)
+      : defaultLocalCacheDir(),
+  };
+}

@@ -1,0 +1,3 @@
+import { runMain } from './action.js';
+
+void runMain();
