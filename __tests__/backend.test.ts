@@ -1,0 +1,70 @@
+import { describe, expect, test } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LocalCacheBackend } from '../src/cache/backend.js';
+
+function makeTree(root: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    fs.writeFileSync(path.join(root, name), content);
+  }
+}
+
+describe('LocalCacheBackend', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-test-'));
+  const store = path.join(work, 'store');
+  const modCache = path.join(work, 'mod');
+
+  test('save and restore round trip', async () => {
+    makeTree(modCache, { 'cache/download/a/@v/v1.zip': 'zip-a', 'a@v1/a.go': 'package a' });
+    const backend = new LocalCacheBackend(store);
+    expect(await backend.save([modCache], 'key-1')).toBe(true);
+
+    fs.rmSync(modCache, { recursive: true });
+    expect(await backend.restore([modCache], 'key-1', [])).toBe('key-1');
+    expect(fs.readFileSync(path.join(modCache, 'a@v1/a.go'), 'utf8')).toBe('package a');
+    expect(fs.readFileSync(path.join(modCache, 'cache/download/a/@v/v1.zip'), 'utf8')).toBe(
+      'zip-a',
+    );
+  });
+
+  test('second save of same key skipped', async () => {
+    const backend = new LocalCacheBackend(store);
+    expect(await backend.save([modCache], 'key-1')).toBe(false);
+  });
+
+  test('miss returns undefined', async () => {
+    const backend = new LocalCacheBackend(store);
+    expect(await backend.restore([modCache], 'other', ['other-'])).toBeUndefined();
+  });
+
+  test('restore key picks newest match', async () => {
+    const backend = new LocalCacheBackend(store);
+    await backend.save([modCache], 'build-run-1');
+    const older = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(store, 'build-run-1.tar'), older, older);
+    await backend.save([modCache], 'build-run-2');
+    expect(backend.findKey('build-run-3', ['build-run-'])).toBe('build-run-2');
+    expect(backend.findKey('build-run-3', ['nothing-', 'build-'])).toBe('build-run-2');
+  });
+
+  test('restore over existing files', async () => {
+    const backend = new LocalCacheBackend(store);
+    fs.writeFileSync(path.join(modCache, 'a@v1/a.go'), 'changed');
+    expect(await backend.restore([modCache], 'key-1', [])).toBe('key-1');
+    expect(fs.readFileSync(path.join(modCache, 'a@v1/a.go'), 'utf8')).toBe('package a');
+  });
+
+  test('keys with slashes stay one file', async () => {
+    const backend = new LocalCacheBackend(store);
+    expect(await backend.save([modCache], 'a/b:c')).toBe(true);
+    expect(fs.existsSync(path.join(store, 'a%2Fb%3Ac.tar'))).toBe(true);
+    expect(backend.findKey('a/b:c', [])).toBe('a/b:c');
+  });
+
+  test('no partial archive left', () => {
+    const leftovers = fs.readdirSync(store).filter((name) => name.endsWith('.partial'));
+    expect(leftovers).toEqual([]);
+  });
+});
