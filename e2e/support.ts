@@ -1,0 +1,73 @@
+import { describe } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Returns why no Docker engine with Buildx answers here, or '' when one does. */
+function findDockerProblem(): string {
+  try {
+    execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'pipe' });
+  } catch (error) {
+    return `no Docker engine answered 'docker version' (${String(error).split('\n')[0]})`;
+  }
+  try {
+    execFileSync('docker', ['buildx', 'version'], { stdio: 'pipe' });
+  } catch {
+    return "'docker buildx version' failed, so Buildx is not installed";
+  }
+  return '';
+}
+
+const dockerProblem = findDockerProblem();
+
+/**
+ * `describe` when Docker with Buildx answers, else `describe.skip` with the reason printed.
+ * With GO_BUILDX_ACTION_REQUIRE_DOCKER=1 (set by .ci/run) a missing engine fails instead.
+ */
+export function describeWithDocker(name: string, body: () => void): void {
+  if (!dockerProblem) {
+    describe(name, body);
+    return;
+  }
+  if (process.env.GO_BUILDX_ACTION_REQUIRE_DOCKER === '1') {
+    throw new Error(
+      `End-to-end suite '${name}' cannot run: ${dockerProblem}. ` +
+        'GO_BUILDX_ACTION_REQUIRE_DOCKER=1 turns this skip into a failure; run scripts/install-docker.sh.',
+    );
+  }
+  console.warn(`Skipping end-to-end suite '${name}': ${dockerProblem}.`);
+  describe.skip(name, body);
+}
+
+/** Creates an empty temporary directory for one test. */
+export function makeTempDirectory(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Runs docker with `args` and returns its trimmed standard output. */
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+}
+
+/**
+ * Removes a Go module cache, whose directories Go makes read-only.
+ */
+export function removeModuleCache(modCache: string): void {
+  if (!fs.existsSync(modCache)) return;
+  execFileSync('chmod', ['-R', 'u+w', modCache]);
+  fs.rmSync(modCache, { recursive: true, force: true });
+}
+
+/** Copies an example project into a fresh temporary directory, so a test can change it. */
+export function copyExample(name: string): string {
+  const target = path.join(makeTempDirectory(`${name}-`), name);
+  fs.cpSync(path.join(projectRoot, 'examples', name), target, { recursive: true });
+  return target;
+}
