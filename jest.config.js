@@ -21,7 +21,6 @@ export default {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.test.ts'],
-      testTimeout: 15 * 60 * 1000,
     },
   ],
 };

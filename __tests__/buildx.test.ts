@@ -11,6 +11,7 @@ const base: BuildOptions = {
   load: false,
   push: false,
   builder: '',
+  buildContexts: [],
   iidFile: '/tmp/iid',
   metadataFile: '/tmp/meta.json',
 };
@@ -37,6 +38,11 @@ describe('buildxBuildArguments', () => {
       'platforms joined',
       { platforms: ['linux/amd64', 'linux/arm64'] },
       ['--file', '/src/Dockerfile', '--platform', 'linux/amd64,linux/arm64'],
+    ],
+    [
+      'build contexts',
+      { buildContexts: ['gomodcache=/home/runner/go/pkg/mod'] },
+      ['--file', '/src/Dockerfile', '--build-context', 'gomodcache=/home/runner/go/pkg/mod'],
     ],
     ['load', { load: true }, ['--file', '/src/Dockerfile', '--load']],
     [

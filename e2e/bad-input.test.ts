@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionRun, runAction } from '../scripts/local-runner.mjs';
-import { copyExample, describeWithDocker, makeTempDirectory } from './support.js';
+import {
+  ACTION_RUN_TIMEOUT_MS,
+  copyExample,
+  describeWithDocker,
+  makeTempDirectory,
+} from './support.js';
 
 // Each case must fail the main step before any build starts, with a message that names the
 // value and the fix.
@@ -82,7 +87,7 @@ describeWithDocker('bad input', () => {
       });
       runs.set(badInput.name, run);
     }
-  });
+  }, ACTION_RUN_TIMEOUT_MS);
 
   describe.each(cases)('$name', (badInput) => {
     test('fails with message', () => {

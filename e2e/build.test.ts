@@ -10,6 +10,7 @@ import {
   makeTempDirectory,
   projectRoot,
   removeModuleCache,
+  ACTION_RUN_TIMEOUT_MS,
 } from './support.js';
 
 // Each run gets its own GOMODCACHE, GOCACHE and local cache directory, so the first run is
@@ -35,7 +36,7 @@ describeWithDocker('go2docker example', () => {
     first = await runAction({ inputs, env });
     removeModuleCache(env.GOMODCACHE);
     second = await runAction({ inputs, env });
-  });
+  }, ACTION_RUN_TIMEOUT_MS);
 
   afterAll(() => {
     removeModuleCache(env.GOMODCACHE);
@@ -114,7 +115,7 @@ describeWithDocker('failed build', () => {
       },
       env,
     });
-  });
+  }, ACTION_RUN_TIMEOUT_MS);
 
   afterAll(() => {
     removeModuleCache(env.GOMODCACHE);

@@ -5,6 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Time limit of a beforeAll hook that runs the action, which builds images: 15 minutes. */
+export const ACTION_RUN_TIMEOUT_MS = 15 * 60 * 1000;
+
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Returns why no Docker engine with Buildx answers here, or '' when one does. */

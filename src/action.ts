@@ -1,61 +1,46 @@
 import * as core from '@actions/core';
+import * as exec from '@actions/exec';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectCacheBackend } from './cache/backend.js';
 import {
+  DockerCachePlan,
+  dockerBuildCacheDirectory,
+  exportCacheMounts,
+  planDockerCaches,
+  seedCacheMounts,
+  TransferResults,
+} from './cache/docker-caches.js';
+import {
   CachePlan,
+  errorMessage,
+  findExportProblem,
   GoCache,
   isExactKeyMatch,
   restoreGoCaches,
-  errorMessage,
 } from './cache/go-caches.js';
-import {
-  buildCacheKeys,
-  CacheKeyInputs,
-  currentRunId,
-  hashLockFiles,
-  moduleCacheKeys,
-} from './cache/keys.js';
+import { findGoCacheMounts } from './cache/mount-finder.js';
+import { directorySize } from './cache/mount-transfer.js';
+import { planGoCaches } from './cache/plan.js';
+import { decideCacheSave } from './cache/save-policy.js';
 import { Output, State } from './constants.js';
-import { BuildOptions, buildImage, checkDocker } from './docker/buildx.js';
+import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
+import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
+import { parseDockerfile } from './docker/dockerfile.js';
 import { measureImageSize } from './docker/image.js';
-import {
-  DependencyMode,
-  DependencyResult,
-  detectDependencyMode,
-  fetchDependencies,
-  findLockFiles,
-} from './go/dependencies.js';
+import { detectDependencyMode, fetchDependencies } from './go/dependencies.js';
 import { GoEnvironment, readGoEnvironment } from './go/env.js';
 import { ActionInputs, getInputs } from './inputs.js';
 import { checkProjectPaths } from './preflight.js';
+import { readColdBuildRecord, writeColdBuildRecord } from './report/cold-build.js';
 import { formatDockerSize, formatSizeWithBytes } from './report/format.js';
 import { RunReport, writeJobSummary } from './report/summary.js';
 
-/** Lists the Go caches for this project: module cache (or dep sources) and build cache. */
-export function planGoCaches(
-  inputs: ActionInputs,
-  goEnv: GoEnvironment,
-  mode: DependencyMode,
-): GoCache[] {
-  const keyInputs: CacheKeyInputs = {
-    prefix: inputs.cacheKeyPrefix,
-    os: process.platform,
-    arch: process.arch,
-    goVersion: goEnv.version,
-    lockHash: hashLockFiles(inputs.workingDirectory, findLockFiles(inputs.workingDirectory, mode)),
-    runId: currentRunId(),
-  };
-  const caches: GoCache[] = [];
-  if (mode === 'modules') {
-    caches.push({ name: 'modules', paths: [goEnv.modCache], ...moduleCacheKeys(keyInputs) });
-  } else if (mode === 'dep') {
-    const depSources = path.join(goEnv.gopath.split(path.delimiter)[0], 'pkg', 'dep', 'sources');
-    caches.push({ name: 'modules', paths: [depSources], ...moduleCacheKeys(keyInputs) });
-  }
-  caches.push({ name: 'build', paths: [goEnv.buildCache], ...buildCacheKeys(keyInputs) });
-  return caches;
+/** The restored caches of a run, kept until the build is done and they are exported. */
+interface CacheSession {
+  plan: CachePlan;
+  hostDirectories: { modules: string; build: string };
 }
 
 /** Runs the main step: checks, cache restore, dependencies, build, size report. */
@@ -67,6 +52,9 @@ export async function runMain(): Promise<void> {
     goVersion: 'unknown',
     caches: [],
     cacheBackend: 'none',
+    cacheRoutes: [],
+    cacheAdvice: '',
+    transfers: { seed: {}, export: {} },
   };
   try {
     const inputs = getInputs();
@@ -83,8 +71,10 @@ export async function runMain(): Promise<void> {
         `GOMODCACHE=${goEnv.modCache}, GOCACHE=${goEnv.buildCache}.`,
     );
 
+    const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+    let session: CacheSession | undefined;
     if (inputs.cache) {
-      await restoreCaches(inputs, goEnv, mode, report);
+      session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report);
     } else {
       core.info("Go caches are off (input 'cache' is false).");
       core.setOutput(Output.CacheHit, 'false');
@@ -96,27 +86,85 @@ export async function runMain(): Promise<void> {
       goEnv.modCache,
       !goEnv.isDefault,
     );
-    await buildAndMeasure(inputs, report);
+    if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
+      await runGoModVendor(inputs.workingDirectory);
+    if (session) {
+      report.transfers.seed = await seedCacheMounts(
+        dockerPlan,
+        session.hostDirectories,
+        inputs.builder,
+      );
+    }
+
+    try {
+      await buildAndMeasure(inputs, dockerPlan, report);
+    } finally {
+      // Exported after a failed build too: what compiled before the failure is worth keeping.
+      if (session) await exportCaches(inputs, goEnv, dockerPlan, session, report);
+    }
   } catch (error) {
     report.failure = errorMessage(error);
+    if (error instanceof BuildError)
+      report.compileSeconds = goCompileSeconds(parseBuildSteps(error.log));
     core.setFailed(report.failure);
   } finally {
     await writeSummarySafely(report);
   }
 }
 
+/** Reads the Dockerfile, warns about lines that defeat the Go caches, and plans the routes. */
+function analyzeDockerfile(
+  inputs: ActionInputs,
+  goEnv: GoEnvironment,
+  report: RunReport,
+): DockerCachePlan {
+  const dockerfileText = fs.readFileSync(inputs.file, 'utf8');
+  const search = findGoCacheMounts(
+    parseDockerfile(dockerfileText, inputs.buildArgs),
+    inputs.cacheMounts,
+  );
+  for (const warning of search.warnings) core.warning(warning);
+  const dockerPlan = planDockerCaches(
+    dockerfileText,
+    search,
+    goEnv.modCache,
+    dockerBuildCacheDirectory(goEnv.buildCache),
+    fs.existsSync(path.join(inputs.workingDirectory, 'vendor')),
+  );
+  report.cacheRoutes = dockerPlan.routes;
+  report.cacheAdvice = dockerPlan.advice;
+  core.setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));
+  if (dockerPlan.routes.length === 0) {
+    core.warning(`The Go caches cannot reach this Dockerfile's build. ${dockerPlan.advice}.`);
+  } else {
+    core.info(`Go caches reach the build through: ${dockerPlan.routes.join(', ')}.`);
+  }
+  return dockerPlan;
+}
+
 async function restoreCaches(
   inputs: ActionInputs,
   goEnv: GoEnvironment,
-  mode: DependencyMode,
+  mode: ReturnType<typeof detectDependencyMode>,
+  dockerPlan: DockerCachePlan,
   report: RunReport,
-): Promise<void> {
+): Promise<CacheSession> {
   const backend = selectCacheBackend(inputs.localCacheDir);
-  const caches = planGoCaches(inputs, goEnv, mode);
+  const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
   await restoreGoCaches(backend, caches);
-  const plan: CachePlan = { backend: backend.name, localCacheDir: inputs.localCacheDir, caches };
+  for (const goCache of caches) goCache.restoredBytes = directorySize(goCache.paths[0]);
+
+  const decision = decideCacheSave(inputs.cacheSave);
+  core.info(`Caches ${decision.save ? 'will be saved' : 'will not be saved'}: ${decision.reason}.`);
+  const plan: CachePlan = {
+    backend: backend.name,
+    save: decision.save,
+    saveReason: decision.reason,
+    localCacheDir: inputs.localCacheDir,
+    caches,
+  };
   // Saved before dependencies and build, so that the post step saves what was downloaded even
-  // when a later step fails.
+  // when a later step fails. Saved again after the export with the exported sizes.
   core.saveState(State.CachePlan, JSON.stringify(plan));
   report.caches = caches;
   report.cacheBackend = backend.name;
@@ -125,9 +173,66 @@ async function restoreCaches(
     Output.CacheHit,
     String(moduleCache !== undefined && isExactKeyMatch(moduleCache)),
   );
+
+  const buildCache = caches.find((goCache) => goCache.name === 'build');
+  const hostDirectories = {
+    modules: goEnv.modCache,
+    build: buildCache?.paths[0] ?? goEnv.buildCache,
+  };
+  report.coldCompileSeconds = readColdBuildRecord(hostDirectories.build)?.compileSeconds;
+  return { plan, hostDirectories };
 }
 
-async function buildAndMeasure(inputs: ActionInputs, report: RunReport): Promise<void> {
+async function runGoModVendor(workingDirectory: string): Promise<void> {
+  await core.group('go mod vendor', async () => {
+    await exec.exec('go', ['mod', 'vendor'], { cwd: workingDirectory });
+  });
+  core.info('Dependencies: go mod vendor filled vendor/, which the Dockerfile copies.');
+}
+
+async function exportCaches(
+  inputs: ActionInputs,
+  goEnv: GoEnvironment,
+  dockerPlan: DockerCachePlan,
+  session: CacheSession,
+  report: RunReport,
+): Promise<void> {
+  const exported: TransferResults = await exportCacheMounts(
+    dockerPlan,
+    session.hostDirectories,
+    inputs.builder,
+    goEnv.isDefault,
+  );
+  report.transfers.export = exported;
+  for (const goCache of session.plan.caches) {
+    const result = exported[goCache.name];
+    if (!result) continue;
+    if (!result.ok) {
+      goCache.skipSaveReason = `the export from the Docker build failed: ${result.problem}`;
+      continue;
+    }
+    goCache.exportedBytes = result.bytes;
+    const problem = findExportProblem(goCache.restoredBytes ?? 0, result.bytes);
+    if (problem) {
+      goCache.skipSaveReason = problem;
+      core.warning(`The Go ${goCache.name} cache will not be saved: ${problem}.`);
+    }
+  }
+
+  const buildCache = session.plan.caches.find((goCache) => goCache.name === 'build');
+  if (buildCache && exported.build?.ok) {
+    const isCold = buildCache.matchedKey === undefined;
+    const coldSeconds = isCold ? report.compileSeconds : report.coldCompileSeconds;
+    if (coldSeconds !== undefined) writeColdBuildRecord(session.hostDirectories.build, coldSeconds);
+  }
+  core.saveState(State.CachePlan, JSON.stringify(session.plan));
+}
+
+async function buildAndMeasure(
+  inputs: ActionInputs,
+  dockerPlan: DockerCachePlan,
+  report: RunReport,
+): Promise<void> {
   const outputDirectory = fs.mkdtempSync(
     path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'go-buildx-'),
   );
@@ -141,6 +246,7 @@ async function buildAndMeasure(inputs: ActionInputs, report: RunReport): Promise
     load: inputs.load,
     push: inputs.push,
     builder: inputs.builder,
+    buildContexts: inputs.cache ? dockerPlan.buildContexts : [],
     iidFile: path.join(outputDirectory, 'iidfile'),
     metadataFile: path.join(outputDirectory, 'metadata.json'),
   };
@@ -148,9 +254,13 @@ async function buildAndMeasure(inputs: ActionInputs, report: RunReport): Promise
   report.imageId = result.imageId;
   report.digest = result.digest;
   report.buildSeconds = result.seconds;
+  report.compileSeconds = goCompileSeconds(parseBuildSteps(result.log));
   core.setOutput(Output.ImageId, result.imageId);
   core.setOutput(Output.Digest, result.digest);
   core.setOutput(Output.BuildSeconds, result.seconds.toFixed(1));
+  if (report.compileSeconds !== undefined) {
+    core.info(`Go compile steps inside the build took ${report.compileSeconds.toFixed(1)} s.`);
+  }
 
   const size = result.imageId ? await measureImageSize(result.imageId) : undefined;
   if (size === undefined) {

@@ -12,6 +12,8 @@ export const Input = {
   Builder: 'builder',
   Cache: 'cache',
   CacheKeyPrefix: 'cache-key-prefix',
+  CacheSave: 'cache-save',
+  CacheMounts: 'cache-mounts',
   LocalCacheDir: 'local-cache-dir',
 } as const;
 
@@ -24,6 +26,7 @@ export const Output = {
   CacheHit: 'cache-hit',
   GoVersion: 'go-version',
   BuildSeconds: 'build-seconds',
+  CacheRoutes: 'cache-routes',
 } as const;
 
 /** Names of the values that the main step passes to the post step through core.saveState. */

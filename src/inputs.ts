@@ -1,5 +1,7 @@
 import * as core from '@actions/core';
 import * as path from 'node:path';
+import { GoCacheKind, parseManualMountTargets } from './cache/mount-finder.js';
+import { CACHE_SAVE_POLICIES, CacheSavePolicy } from './cache/save-policy.js';
 import { Input } from './constants.js';
 
 /** Validated action inputs, read once by the main step. Paths are absolute. */
@@ -16,6 +18,9 @@ export interface ActionInputs {
   builder: string;
   cache: boolean;
   cacheKeyPrefix: string;
+  cacheSave: CacheSavePolicy;
+  /** Extra cache mount targets mapped to a Go cache, from the cache-mounts input. */
+  cacheMounts: Map<string, GoCacheKind>;
   localCacheDir: string;
 }
 
@@ -85,6 +90,16 @@ function parseCacheKeyPrefix(value: string): string {
   return prefix;
 }
 
+function parseCacheSave(value: string): CacheSavePolicy {
+  const policy = value.trim() || 'default-branch';
+  if (!CACHE_SAVE_POLICIES.includes(policy as CacheSavePolicy)) {
+    throw new InputError(
+      `Invalid input 'cache-save': '${value}'. Use one of ${CACHE_SAVE_POLICIES.join(', ')}.`,
+    );
+  }
+  return policy as CacheSavePolicy;
+}
+
 function defaultLocalCacheDir(): string {
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || '/tmp', '.cache');
   return path.join(cacheHome, 'go-buildx-action');
@@ -137,6 +152,8 @@ export function getInputs(): ActionInputs {
     builder: core.getInput(Input.Builder),
     cache: parseBoolean(Input.Cache, core.getInput(Input.Cache), true),
     cacheKeyPrefix: parseCacheKeyPrefix(core.getInput(Input.CacheKeyPrefix) || 'go-buildx'),
+    cacheSave: parseCacheSave(core.getInput(Input.CacheSave)),
+    cacheMounts: parseManualMountTargets(parseList(core.getInput(Input.CacheMounts), false)),
     localCacheDir: localCacheDirInput
       ? path.resolve(workspace, localCacheDirInput)
       : defaultLocalCacheDir(),

@@ -14,6 +14,10 @@ export async function runPost(): Promise<void> {
       return;
     }
     const plan = JSON.parse(planJson) as CachePlan;
+    if (!plan.save) {
+      core.info(`Go caches not saved: ${plan.saveReason}.`);
+      return;
+    }
     await saveGoCaches(backendForPlan(plan), plan.caches);
   } catch (error) {
     core.warning(`Saving the Go caches failed: ${errorMessage(error)}`);

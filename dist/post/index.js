@@ -98735,6 +98735,10 @@ async function restoreGoCaches(backend, caches) {
  */
 async function saveGoCaches(backend, caches) {
     for (const goCache of caches) {
+        if (goCache.skipSaveReason) {
+            info(`Go ${goCache.name} cache not saved: ${goCache.skipSaveReason}.`);
+            continue;
+        }
         if (isExactKeyMatch(goCache)) {
             info(`Go ${goCache.name} cache: restored from its exact key ${goCache.primaryKey}, not saved again.`);
             continue;
@@ -98765,6 +98769,25 @@ function hasFiles(directory) {
         return false;
     }
 }
+/** Largest cache entry the GitHub Actions cache service accepts: 10 GiB. */
+const MAX_CACHE_ENTRY_BYTES = (/* unused pure expression or super */ null && (10 * 1024 ** 3));
+/**
+ * Returns why an exported cache must not replace the restored one, or '' when it may: an
+ * empty export, one under a quarter of what was restored (a sign of a broken export rather
+ * than of pruning), or one over the cache service's size limit.
+ */
+function findExportProblem(restoredBytes, exportedBytes) {
+    if (exportedBytes === 0)
+        return 'the export from the Docker build is empty';
+    if (restoredBytes > 0 && exportedBytes < restoredBytes / 4) {
+        return (`the export (${exportedBytes} bytes) is under a quarter of what was restored ` +
+            `(${restoredBytes} bytes), which points to a failed copy, so the restored entry is kept`);
+    }
+    if (exportedBytes > MAX_CACHE_ENTRY_BYTES) {
+        return `the export (${exportedBytes} bytes) is over the 10 GiB limit of the cache service`;
+    }
+    return '';
+}
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
 }
@@ -98784,6 +98807,8 @@ const Input = {
     Builder: 'builder',
     Cache: 'cache',
     CacheKeyPrefix: 'cache-key-prefix',
+    CacheSave: 'cache-save',
+    CacheMounts: 'cache-mounts',
     LocalCacheDir: 'local-cache-dir',
 };
 /** Output names, exactly as action.yml declares them. */
@@ -98795,6 +98820,7 @@ const Output = {
     CacheHit: 'cache-hit',
     GoVersion: 'go-version',
     BuildSeconds: 'build-seconds',
+    CacheRoutes: 'cache-routes',
 };
 /** Names of the values that the main step passes to the post step through core.saveState. */
 const State = {
@@ -98817,6 +98843,10 @@ async function runPost() {
             return;
         }
         const plan = JSON.parse(planJson);
+        if (!plan.save) {
+            info(`Go caches not saved: ${plan.saveReason}.`);
+            return;
+        }
         await saveGoCaches(backendForPlan(plan), plan.caches);
     }
     catch (error) {

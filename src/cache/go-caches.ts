@@ -8,14 +8,24 @@ export interface GoCache extends CacheKeys {
   /** `modules` (GOMODCACHE and dep sources) or `build` (GOCACHE). */
   name: 'modules' | 'build';
   paths: string[];
+  /** Where the cache is used, for logs and the summary: `runner` or `Docker build`. */
+  usedBy: 'runner' | 'Docker build';
   /** The key that restored it, or undefined on a miss or before restore. */
   matchedKey?: string;
   restoreSeconds?: number;
+  /** Bytes on disk after restore, and after the build's export where there was one. */
+  restoredBytes?: number;
+  exportedBytes?: number;
+  /** Why the post step must not save this cache, when it must not. */
+  skipSaveReason?: string;
 }
 
 /** What the main step restored, stored as state for the post step that saves it. */
 export interface CachePlan {
   backend: 'actions' | 'local';
+  /** Whether this run saves caches at all, and why. */
+  save: boolean;
+  saveReason: string;
   localCacheDir: string;
   caches: GoCache[];
 }
@@ -72,6 +82,10 @@ export async function restoreGoCaches(backend: CacheBackend, caches: GoCache[]):
  */
 export async function saveGoCaches(backend: CacheBackend, caches: GoCache[]): Promise<void> {
   for (const goCache of caches) {
+    if (goCache.skipSaveReason) {
+      core.info(`Go ${goCache.name} cache not saved: ${goCache.skipSaveReason}.`);
+      continue;
+    }
     if (isExactKeyMatch(goCache)) {
       core.info(
         `Go ${goCache.name} cache: restored from its exact key ${goCache.primaryKey}, not saved again.`,
@@ -106,6 +120,28 @@ function hasFiles(directory: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Largest cache entry the GitHub Actions cache service accepts: 10 GiB. */
+export const MAX_CACHE_ENTRY_BYTES = 10 * 1024 ** 3;
+
+/**
+ * Returns why an exported cache must not replace the restored one, or '' when it may: an
+ * empty export, one under a quarter of what was restored (a sign of a broken export rather
+ * than of pruning), or one over the cache service's size limit.
+ */
+export function findExportProblem(restoredBytes: number, exportedBytes: number): string {
+  if (exportedBytes === 0) return 'the export from the Docker build is empty';
+  if (restoredBytes > 0 && exportedBytes < restoredBytes / 4) {
+    return (
+      `the export (${exportedBytes} bytes) is under a quarter of what was restored ` +
+      `(${restoredBytes} bytes), which points to a failed copy, so the restored entry is kept`
+    );
+  }
+  if (exportedBytes > MAX_CACHE_ENTRY_BYTES) {
+    return `the export (${exportedBytes} bytes) is over the 10 GiB limit of the cache service`;
+  }
+  return '';
 }
 
 export function errorMessage(error: unknown): string {

@@ -68,3 +68,15 @@ export function currentRunId(env: NodeJS.ProcessEnv = process.env): string {
   if (env.GITHUB_RUN_ID) return `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || '1'}`;
   return `local${Date.now()}`;
 }
+
+/**
+ * Keys the Docker build's Go build cache. Its entries depend on the Go toolchain and target
+ * of the builder stage, so `buildIdentity` (a hash of the stage's base image and the target
+ * platforms) takes the place of the runner's Go version. It rotates with each run like the
+ * runner's build cache.
+ */
+export function dockerBuildCacheKeys(inputs: CacheKeyInputs, buildIdentity: string): CacheKeys {
+  const base = `${inputs.prefix}-gobuild-docker-${inputs.os}-${inputs.arch}-${buildIdentity}-`;
+  const withLock = `${base}${inputs.lockHash}-`;
+  return { primaryKey: withLock + inputs.runId, restoreKeys: [withLock, base] };
+}

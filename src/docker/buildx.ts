@@ -14,6 +14,8 @@ export interface BuildOptions {
   load: boolean;
   push: boolean;
   builder: string;
+  /** NAME=PATH pairs for --build-context. */
+  buildContexts: string[];
   iidFile: string;
   metadataFile: string;
 }
@@ -29,6 +31,7 @@ export function buildxBuildArguments(options: BuildOptions): string[] {
   if (options.target) args.push('--target', options.target);
   for (const tag of options.tags) args.push('--tag', tag);
   for (const buildArg of options.buildArgs) args.push('--build-arg', buildArg);
+  for (const buildContext of options.buildContexts) args.push('--build-context', buildContext);
   if (options.platforms.length > 0) args.push('--platform', options.platforms.join(','));
   if (options.load) args.push('--load');
   if (options.push) args.push('--push');
@@ -99,13 +102,15 @@ export interface BuildResult {
   digest: string;
   metadata: Record<string, unknown>;
   seconds: number;
+  /** BuildKit's plain progress output. */
+  log: string;
 }
 
 /** A failed `docker buildx build`; the message ends with the last lines of its output. */
 export class BuildError extends Error {
   constructor(
     message: string,
-    readonly outputTail: string,
+    readonly log: string,
   ) {
     super(message);
     this.name = 'BuildError';
@@ -118,31 +123,30 @@ const OUTPUT_TAIL_LINES = 25;
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const args = buildxBuildArguments(options);
   core.debug(`docker ${JSON.stringify(args)}`);
-  const tail: string[] = [];
-  const keepTail = (data: Buffer): void => {
-    tail.push(
-      ...data
-        .toString()
-        .split('\n')
-        .filter((line) => line.trim() !== ''),
-    );
-    tail.splice(0, Math.max(0, tail.length - OUTPUT_TAIL_LINES));
+  const chunks: string[] = [];
+  const keepOutput = (data: Buffer): void => {
+    chunks.push(data.toString());
   };
 
   const started = Date.now();
   const exitCode = await core.group('docker buildx build', () =>
     exec.exec('docker', args, {
       ignoreReturnCode: true,
-      listeners: { stdout: keepTail, stderr: keepTail },
+      listeners: { stdout: keepOutput, stderr: keepOutput },
     }),
   );
   const seconds = (Date.now() - started) / 1000;
+  const log = chunks.join('');
   if (exitCode !== 0) {
-    const outputTail = tail.join('\n');
+    const outputTail = log
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(-OUTPUT_TAIL_LINES)
+      .join('\n');
     throw new BuildError(
       `docker buildx build failed with exit code ${exitCode} after ${seconds.toFixed(1)} s. ` +
         `Last lines of its output:\n${outputTail}`,
-      outputTail,
+      log,
     );
   }
 
@@ -151,7 +155,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     readTrimmed(options.iidFile) || String(metadata['containerimage.config.digest'] || '');
   const digest = String(metadata['containerimage.digest'] || '');
   core.info(`Build finished in ${seconds.toFixed(1)} s: image ${imageId || '(no image ID)'}.`);
-  return { imageId, digest: options.push ? digest : '', metadata, seconds };
+  return { imageId, digest: options.push ? digest : '', metadata, seconds, log };
 }
 
 function readTrimmed(file: string): string {

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { CacheRoute, TransferResults } from '../cache/docker-caches.js';
 import { GoCache, isExactKeyMatch } from '../cache/go-caches.js';
 import { DependencyResult } from '../go/dependencies.js';
 import { formatDockerSize, formatSeconds } from './format.js';
@@ -10,17 +11,39 @@ export interface RunReport {
   digest: string;
   imageSize?: number;
   buildSeconds?: number;
+  /** Seconds of the RUN steps that ran go build, go install or go test. */
+  compileSeconds?: number;
+  /** The same for the last build that had no restored build cache, when recorded. */
+  coldCompileSeconds?: number;
   goVersion: string;
   dependencies?: DependencyResult;
   caches: GoCache[];
   cacheBackend: string;
+  cacheRoutes: CacheRoute[];
+  /** How to let the caches in, when no route applies. */
+  cacheAdvice: string;
+  transfers: { seed: TransferResults; export: TransferResults };
   /** Set when the build failed; the summary then shows the error instead of a size. */
   failure?: string;
+}
+
+/** Escapes text for an HTML table cell or paragraph of the job summary. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }
 
 function cacheResult(goCache: GoCache): string {
   if (!goCache.matchedKey) return 'miss';
   return isExactKeyMatch(goCache) ? 'hit' : 'partial (restore key)';
+}
+
+function formatMegabytes(bytes: number | undefined): string {
+  return bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 /** Writes the job summary. Does nothing outside GitHub Actions, where there is no summary file. */
@@ -30,7 +53,7 @@ export async function writeJobSummary(report: RunReport): Promise<void> {
 
   if (report.failure) {
     summary.addRaw('<p><strong>Build failed.</strong></p>', true);
-    summary.addCodeBlock(report.failure, 'text');
+    summary.addCodeBlock(escapeHtml(report.failure), 'text');
   }
 
   const size = report.imageSize;
@@ -43,42 +66,92 @@ export async function writeJobSummary(report: RunReport): Promise<void> {
       { data: 'Build time', header: true },
     ],
     [
-      report.imageName,
+      escapeHtml(report.imageName),
       shortImageId(report.imageId),
       size === undefined ? '–' : formatDockerSize(size),
       size === undefined ? '–' : String(size),
       formatSeconds(report.buildSeconds),
     ],
   ]);
-  if (report.digest) summary.addRaw(`<p>Digest: <code>${report.digest}</code></p>`, true);
+  if (report.digest)
+    summary.addRaw(`<p>Digest: <code>${escapeHtml(report.digest)}</code></p>`, true);
 
   const dependencyLine = report.dependencies
-    ? `Go ${report.goVersion}, dependencies: ${report.dependencies.mode}, ` +
+    ? `Go ${escapeHtml(report.goVersion)}, dependencies: ${report.dependencies.mode}, ` +
       `${report.dependencies.downloadedModules} module archives downloaded.`
-    : `Go ${report.goVersion}.`;
+    : `Go ${escapeHtml(report.goVersion)}.`;
   summary.addRaw(`<p>${dependencyLine}</p>`, true);
 
-  if (report.caches.length > 0) {
-    summary.addHeading('Go caches', 3);
-    summary.addTable([
-      [
-        { data: 'Cache', header: true },
-        { data: 'Result', header: true },
-        { data: 'Primary key', header: true },
-        { data: 'Matched key', header: true },
-        { data: 'Restore time', header: true },
-      ],
-      ...report.caches.map((goCache) => [
-        goCache.name,
-        cacheResult(goCache),
-        goCache.primaryKey,
-        goCache.matchedKey || '–',
-        formatSeconds(goCache.restoreSeconds),
-      ]),
-    ]);
-    summary.addRaw(`<p>Cache backend: ${report.cacheBackend}.</p>`, true);
-  }
+  addCacheSection(summary, report);
   await summary.write();
+}
+
+function addCacheSection(summary: typeof core.summary, report: RunReport): void {
+  summary.addHeading('Go caches', 3);
+  if (report.cacheRoutes.length > 0) {
+    summary.addRaw(
+      `<p>The caches reach the build through: ${report.cacheRoutes.join(', ')}.</p>`,
+      true,
+    );
+  } else {
+    summary.addRaw(
+      `<p>The caches did not reach the build. ${escapeHtml(report.cacheAdvice)}.</p>`,
+      true,
+    );
+  }
+  if (report.caches.length === 0) return;
+
+  summary.addTable([
+    [
+      { data: 'Cache', header: true },
+      { data: 'Used by', header: true },
+      { data: 'Result', header: true },
+      { data: 'Primary key', header: true },
+      { data: 'Matched key', header: true },
+      { data: 'Restore time', header: true },
+      { data: 'Size restored', header: true },
+      { data: 'Size after build', header: true },
+    ],
+    ...report.caches.map((goCache) => [
+      goCache.name,
+      goCache.usedBy,
+      cacheResult(goCache),
+      escapeHtml(goCache.primaryKey),
+      escapeHtml(goCache.matchedKey || '–'),
+      formatSeconds(goCache.restoreSeconds),
+      formatMegabytes(goCache.restoredBytes),
+      formatMegabytes(goCache.exportedBytes),
+    ]),
+  ]);
+  summary.addRaw(`<p>Cache backend: ${report.cacheBackend}.</p>`, true);
+  summary.addRaw(`<p>${escapeHtml(describePayoff(report))}</p>`, true);
+}
+
+/**
+ * Compares what the caches cost (restore, copy into and out of the build) with the compile
+ * time they saved against the last cold build, where that is known.
+ */
+export function describePayoff(report: RunReport): string {
+  const restoreSeconds = report.caches.reduce(
+    (total, goCache) => total + (goCache.restoreSeconds ?? 0),
+    0,
+  );
+  const transferSeconds = [
+    ...Object.values(report.transfers.seed),
+    ...Object.values(report.transfers.export),
+  ]
+    .filter((result) => result !== undefined)
+    .reduce((total, result) => total + result.seconds, 0);
+  const cost = `Restore ${restoreSeconds.toFixed(1)} s, copy into and out of the build ${transferSeconds.toFixed(1)} s.`;
+  if (report.compileSeconds === undefined) return `${cost} Go compile time: not measured.`;
+  const compile = `Go compile ${report.compileSeconds.toFixed(1)} s`;
+  if (report.coldCompileSeconds === undefined)
+    return `${cost} ${compile}; no cold build recorded to compare with.`;
+  const saved = report.coldCompileSeconds - report.compileSeconds;
+  return (
+    `${cost} ${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last cold build: ` +
+    `${saved.toFixed(1)} s saved.`
+  );
 }
 
 /** Shortens `sha256:<64 hex>` to the 12 hex digits that `docker image ls` prints. */

@@ -1,0 +1,175 @@
+import * as core from '@actions/core';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GoCacheKind, GoCacheMount, MountSearchResult } from './mount-finder.js';
+import {
+  exportCacheMount,
+  findTransferProblem,
+  seedCacheMount,
+  TransferResult,
+} from './mount-transfer.js';
+
+/** A way the runner's Go caches reach the compile inside the Docker build. */
+export type CacheRoute = 'cache-mounts' | 'vendor' | 'build-contexts';
+
+/** How the caches reach this build, decided from the Dockerfile before it runs. */
+export interface DockerCachePlan {
+  routes: CacheRoute[];
+  /** The first mount of each kind; the one that is seeded and exported. */
+  mounts: Partial<Record<GoCacheKind, GoCacheMount>>;
+  /** Named build contexts to pass as --build-context name=path. */
+  buildContexts: string[];
+  /** Set when the Dockerfile copies vendor/ but the project has none yet. */
+  needsGoModVendor: boolean;
+  /** The two-line Dockerfile change that lets the caches in, when no route applies. */
+  advice: string;
+}
+
+export const MODULE_CACHE_CONTEXT = 'gomodcache';
+export const BUILD_CACHE_CONTEXT = 'gocache';
+
+const VENDOR_REFERENCE = /-mod=vendor|^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(?:\.\/)?vendor\b/im;
+const NAMED_CONTEXT_REFERENCE = (name: string): RegExp =>
+  new RegExp(`(?:from=|--from=)${name}(?![\\w-])`, 'i');
+
+export const MOUNT_ADVICE =
+  'Add these flags to the RUN instruction that runs go build: ' +
+  '--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build';
+
+/**
+ * Chooses how the caches reach the build: seeding the Dockerfile's Go cache mounts, a
+ * vendor/ directory the Dockerfile copies, or named build contexts the Dockerfile reads.
+ */
+export function planDockerCaches(
+  dockerfileText: string,
+  search: MountSearchResult,
+  modCache: string,
+  dockerBuildCache: string,
+  projectHasVendor: boolean,
+): DockerCachePlan {
+  const routes: CacheRoute[] = [];
+  const mounts: Partial<Record<GoCacheKind, GoCacheMount>> = {};
+  for (const found of search.mounts) {
+    const problem = findTransferProblem(found);
+    if (problem) {
+      core.warning(
+        `The Go ${found.kind} cache mount at line ${found.line} is not seeded: ${problem}.`,
+      );
+      continue;
+    }
+    mounts[found.kind] ??= found;
+  }
+  if (mounts.modules || mounts.build) routes.push('cache-mounts');
+
+  const copiesVendor = VENDOR_REFERENCE.test(dockerfileText);
+  if (copiesVendor) routes.push('vendor');
+
+  const buildContexts: string[] = [];
+  if (NAMED_CONTEXT_REFERENCE(MODULE_CACHE_CONTEXT).test(dockerfileText)) {
+    buildContexts.push(`${MODULE_CACHE_CONTEXT}=${modCache}`);
+  }
+  if (NAMED_CONTEXT_REFERENCE(BUILD_CACHE_CONTEXT).test(dockerfileText)) {
+    buildContexts.push(`${BUILD_CACHE_CONTEXT}=${dockerBuildCache}`);
+  }
+  if (buildContexts.length > 0) routes.push('build-contexts');
+
+  return {
+    routes,
+    mounts,
+    buildContexts,
+    needsGoModVendor: copiesVendor && !projectHasVendor,
+    advice: routes.length === 0 ? MOUNT_ADVICE : '',
+  };
+}
+
+/**
+ * Identifies the Go toolchain and target of the Docker build cache: the builder stage's base
+ * image and the target platforms. Go's build cache entries depend on both.
+ */
+export function dockerBuildIdentity(
+  baseImage: string,
+  imageId: string,
+  platforms: string[],
+): string {
+  const identity = `${baseImage}@${imageId}|${platforms.join(',') || 'native'}`;
+  return crypto.createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}
+
+/** Transfer results by cache kind, for the summary and the post step. */
+export type TransferResults = Partial<Record<GoCacheKind, TransferResult>>;
+
+/** Copies the restored caches into the Dockerfile's cache mounts. Failures become warnings. */
+export async function seedCacheMounts(
+  plan: DockerCachePlan,
+  hostDirectories: Record<GoCacheKind, string>,
+  builder: string,
+): Promise<TransferResults> {
+  const results: TransferResults = {};
+  for (const kind of ['modules', 'build'] as const) {
+    const found = plan.mounts[kind];
+    if (!found) continue;
+    const hostDirectory = hostDirectories[kind];
+    if (!hasEntries(hostDirectory)) {
+      core.info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
+      continue;
+    }
+    const result = await seedCacheMount(found, hostDirectory, builder);
+    results[kind] = result;
+    if (result.ok) {
+      core.info(
+        `Go ${kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
+          `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`,
+      );
+    } else {
+      core.warning(
+        `Go ${kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`,
+      );
+    }
+  }
+  return results;
+}
+
+/**
+ * Copies the Dockerfile's cache mounts out to the runner after the build, so the post step can
+ * save them. The module mount is exported only when `exportModules` is set, because the
+ * runner's own `go mod download` already filled GOMODCACHE.
+ */
+export async function exportCacheMounts(
+  plan: DockerCachePlan,
+  hostDirectories: Record<GoCacheKind, string>,
+  builder: string,
+  exportModules: boolean,
+): Promise<TransferResults> {
+  const results: TransferResults = {};
+  for (const kind of ['modules', 'build'] as const) {
+    const found = plan.mounts[kind];
+    if (!found || (kind === 'modules' && !exportModules)) continue;
+    const result = await exportCacheMount(found, hostDirectories[kind], builder);
+    results[kind] = result;
+    if (result.ok) {
+      core.info(
+        `Go ${kind} cache mount ${found.mount.target} exported: ` +
+          `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`,
+      );
+    } else {
+      core.warning(
+        `Go ${kind} cache mount ${found.mount.target} was not exported: ${result.problem}.`,
+      );
+    }
+  }
+  return results;
+}
+
+function hasEntries(directory: string): boolean {
+  try {
+    return fs.readdirSync(directory).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The runner-side directory that holds the Docker build's Go build cache between runs. */
+export function dockerBuildCacheDirectory(runnerBuildCache: string): string {
+  return path.join(path.dirname(runnerBuildCache), `${path.basename(runnerBuildCache)}-docker`);
+}
