@@ -15,6 +15,7 @@ const shared = {
 };
 
 export default {
+  reporters: ['default', '<rootDir>/scripts/jest-totals-reporter.cjs'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/__tests__/**/*.test.ts'] },
     {

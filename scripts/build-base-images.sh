@@ -94,10 +94,18 @@ make_rootfs() {
   printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
 }
 
-# Return 0 when image $1 exists and carries input digest $2.
+# Return 0 when image $1 exists and carries input digest $2, or when it exists
+# without this script's label: an image pulled from a registry or built
+# another way is kept as it is, never replaced.
 image_is_current() {
   local current
-  current="$(docker image inspect --format "{{ index .Config.Labels \"$label_key\" }}" "$1" 2>/dev/null || true)"
+  if ! current="$(docker image inspect --format "{{ index .Config.Labels \"$label_key\" }}" "$1" 2>/dev/null)"; then
+    return 1
+  fi
+  if [[ -z "$current" || "$current" == "<no value>" ]]; then
+    log "keeping $1, which this script did not build"
+    return 0
+  fi
   [[ "$current" == "$2" ]]
 }
 

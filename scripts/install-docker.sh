@@ -18,6 +18,13 @@ else
   sudo_cmd=()
 fi
 
+# An engine that already answers (Docker Desktop, a remote DOCKER_HOST, a
+# system service) is used as it is, and nothing is installed.
+if command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+  log "Docker Engine $(docker version --format '{{.Server.Version}}') is already running"
+  exit 0
+fi
+
 if ! command -v dockerd >/dev/null 2>&1; then
   log "dockerd not found, installing docker.io with apt-get"
   "${sudo_cmd[@]}" apt-get update -q
@@ -27,11 +34,6 @@ fi
 if ! command -v docker >/dev/null 2>&1; then
   echo "install-docker: the docker CLI is not on PATH; install it (Debian's docker.io also provides one)" >&2
   exit 1
-fi
-
-if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-  log "Docker Engine $(docker version --format '{{.Server.Version}}') is already running"
-  exit 0
 fi
 
 log "starting dockerd in the background, output in $dockerd_log"

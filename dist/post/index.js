@@ -98601,7 +98601,10 @@ class ActionsCacheBackend {
     }
     async save(paths, key) {
         try {
-            await cache_saveCache(paths, key);
+            // saveCache logs most failures as warnings and returns -1 instead of throwing.
+            const cacheId = await cache_saveCache(paths, key);
+            if (cacheId === -1)
+                throw new Error('the cache service did not accept the entry (see the warning above)');
             return true;
         }
         catch (error) {

@@ -27,7 +27,10 @@ export class ActionsCacheBackend implements CacheBackend {
 
   async save(paths: string[], key: string): Promise<boolean> {
     try {
-      await cache.saveCache(paths, key);
+      // saveCache logs most failures as warnings and returns -1 instead of throwing.
+      const cacheId = await cache.saveCache(paths, key);
+      if (cacheId === -1)
+        throw new Error('the cache service did not accept the entry (see the warning above)');
       return true;
     } catch (error) {
       // Another job saved the same key first; that entry is as good as ours.

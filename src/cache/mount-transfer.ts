@@ -109,29 +109,30 @@ export function seedDockerfile(found: GoCacheMount, now: Date): string {
  */
 export function exportDockerfile(found: GoCacheMount): string {
   const target = shellQuote(found.mount.target);
-  const list = '/tmp/go-buildx-files';
-  const findAll = `find . -type f ! -name ${TRIM_FILE} ! -name ${SEED_MARKER} > ${list}`;
-  const select =
-    found.kind === 'build'
-      ? `if [ -f ${SEED_MARKER} ]; then find . -type f -newer ${SEED_MARKER} ! -name ${TRIM_FILE} ` +
-        `> ${list}; else ${findAll}; fi`
-      : findAll;
+  const exportDirectory = '/go-buildx-export';
   const commands = [
     'set -e',
     'echo "go-buildx export $GO_BUILDX_NONCE"',
-    'mkdir -p /go-buildx-export',
-    `cd ${target}`,
-    select,
-    // busybox tar fails on an empty list, and an empty mount exports nothing.
-    `if [ -s ${list} ]; then tar -cf - -T ${list} | tar -xf - -C /go-buildx-export; fi`,
+    `mkdir -p ${exportDirectory}`,
+    `cp -a ${target}/. ${exportDirectory}/`,
+    `cd ${exportDirectory}`,
   ];
+  if (found.kind === 'build') {
+    // cp -a keeps modification times, so the seed marker still separates used from unused
+    // entries here. "! -newer" also matches the marker itself. busybox tar has no -T, so the
+    // selection deletes from a full copy instead of archiving a list.
+    commands.push(
+      `if [ -f ${SEED_MARKER} ]; then find . -type f ! -newer ${SEED_MARKER} -exec rm -f {} +; fi`,
+    );
+  }
+  commands.push(`rm -f ${TRIM_FILE} ${SEED_MARKER}`);
   return [
     `FROM ${found.baseImage} AS export`,
     'ARG GO_BUILDX_NONCE',
     `RUN ${cacheMountFlag(found)} \\`,
     `    ${commands.join(' && \\\n    ')}`,
     'FROM scratch',
-    'COPY --from=export /go-buildx-export/ /',
+    `COPY --from=export ${exportDirectory}/ /`,
     '',
   ].join('\n');
 }
@@ -187,7 +188,7 @@ function describeTransferFailure(found: GoCacheMount, output: string): string {
   if (/(\/bin\/sh|executable file not found|no such file or directory).*(sh|exec)/i.test(output)) {
     return (
       `the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
-      'cp and tar (a distroless-style image), so the cache cannot be copied into its mount. ' +
+      'cp and find (a distroless-style image), so the cache cannot be copied into its mount. ' +
       'Build Go in an image with a shell, such as golang:<version>'
     );
   }
