@@ -68,3 +68,19 @@ describe('LocalCacheBackend', () => {
     expect(leftovers).toEqual([]);
   });
 });
+
+describe('LocalCacheBackend with a truncated archive', () => {
+  test('restore fails and writes nothing', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-truncated-'));
+    const source = path.join(work, 'mod');
+    makeTree(source, { 'big.bin': 'x'.repeat(200_000), 'small.txt': 'y' });
+    const backend = new LocalCacheBackend(path.join(work, 'store'));
+    await backend.save([source], 'key');
+    const archive = path.join(work, 'store', 'key.tar');
+    fs.truncateSync(archive, 100_000);
+    fs.rmSync(source, { recursive: true });
+
+    await expect(backend.restore([source], 'key', [])).rejects.toThrow(/is corrupt or truncated/);
+    expect(fs.existsSync(path.join(source, 'big.bin'))).toBe(false);
+  });
+});

@@ -99473,9 +99473,19 @@ class backend_LocalCacheBackend {
         const matchedKey = this.findKey(primaryKey, restoreKeys);
         if (matchedKey === undefined)
             return undefined;
+        const archive = this.archivePath(matchedKey);
+        // Reading the whole archive first finds a truncated or corrupt one before any file of it
+        // lands in the cache paths, so a failed restore leaves no partial cache behind.
+        const listing = await getExecOutput('tar', ['-tf', archive], {
+            silent: true,
+            ignoreReturnCode: true,
+        });
+        if (listing.exitCode !== 0) {
+            throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
+        }
         for (const cachePath of paths)
             external_node_fs_namespaceObject.mkdirSync(cachePath, { recursive: true });
-        await exec_exec('tar', ['-xf', this.archivePath(matchedKey), '-C', '/'], { silent: true });
+        await exec_exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
         return matchedKey;
     }
     async save(paths, key) {
@@ -99814,9 +99824,11 @@ async function runTransferBuild(dockerfileText, context, outputDirectory, builde
         external_node_fs_namespaceObject.rmSync(workDirectory, { recursive: true, force: true });
     }
 }
+/** Runtime errors of a base image without a shell or the file tools the transfers use. */
+const MISSING_TOOL = /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm): not found/;
 /** Explains a failed transfer build; a base image without a shell is the usual cause. */
 function describeTransferFailure(found, output) {
-    if (/(\/bin\/sh|executable file not found|no such file or directory).*(sh|exec)/i.test(output)) {
+    if (MISSING_TOOL.test(output)) {
         return (`the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
             'cp and find (a distroless-style image), so the cache cannot be copied into its mount. ' +
             'Build Go in an image with a shell, such as golang:<version>');

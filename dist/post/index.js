@@ -41495,8 +41495,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
+        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {
@@ -98632,9 +98632,19 @@ class LocalCacheBackend {
         const matchedKey = this.findKey(primaryKey, restoreKeys);
         if (matchedKey === undefined)
             return undefined;
+        const archive = this.archivePath(matchedKey);
+        // Reading the whole archive first finds a truncated or corrupt one before any file of it
+        // lands in the cache paths, so a failed restore leaves no partial cache behind.
+        const listing = await getExecOutput('tar', ['-tf', archive], {
+            silent: true,
+            ignoreReturnCode: true,
+        });
+        if (listing.exitCode !== 0) {
+            throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
+        }
         for (const cachePath of paths)
             external_node_fs_namespaceObject.mkdirSync(cachePath, { recursive: true });
-        await exec_exec('tar', ['-xf', this.archivePath(matchedKey), '-C', '/'], { silent: true });
+        await exec_exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
         return matchedKey;
     }
     async save(paths, key) {

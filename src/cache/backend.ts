@@ -60,8 +60,18 @@ export class LocalCacheBackend implements CacheBackend {
   ): Promise<string | undefined> {
     const matchedKey = this.findKey(primaryKey, restoreKeys);
     if (matchedKey === undefined) return undefined;
+    const archive = this.archivePath(matchedKey);
+    // Reading the whole archive first finds a truncated or corrupt one before any file of it
+    // lands in the cache paths, so a failed restore leaves no partial cache behind.
+    const listing = await exec.getExecOutput('tar', ['-tf', archive], {
+      silent: true,
+      ignoreReturnCode: true,
+    });
+    if (listing.exitCode !== 0) {
+      throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
+    }
     for (const cachePath of paths) fs.mkdirSync(cachePath, { recursive: true });
-    await exec.exec('tar', ['-xf', this.archivePath(matchedKey), '-C', '/'], { silent: true });
+    await exec.exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
     return matchedKey;
   }
 

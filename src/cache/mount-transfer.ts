@@ -183,9 +183,13 @@ async function runTransferBuild(
   }
 }
 
+/** Runtime errors of a base image without a shell or the file tools the transfers use. */
+const MISSING_TOOL =
+  /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm): not found/;
+
 /** Explains a failed transfer build; a base image without a shell is the usual cause. */
 function describeTransferFailure(found: GoCacheMount, output: string): string {
-  if (/(\/bin\/sh|executable file not found|no such file or directory).*(sh|exec)/i.test(output)) {
+  if (MISSING_TOOL.test(output)) {
     return (
       `the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
       'cp and find (a distroless-style image), so the cache cannot be copied into its mount. ' +
