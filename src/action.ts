@@ -29,7 +29,7 @@ import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
 import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
 import { parseDockerfile } from './docker/dockerfile.js';
 import { measureImageSize } from './docker/image.js';
-import { detectDependencyMode, fetchDependencies } from './go/dependencies.js';
+import { detectDependencyMode, fetchDependencies, findDep } from './go/dependencies.js';
 import { GoEnvironment, readGoEnvironment } from './go/env.js';
 import { ActionInputs, getInputs } from './inputs.js';
 import { checkProjectPaths } from './preflight.js';
@@ -60,6 +60,7 @@ export async function runMain(): Promise<void> {
     const inputs = getInputs();
     checkProjectPaths(inputs);
     const mode = detectDependencyMode(inputs.workingDirectory);
+    if (mode === 'dep') await findDep();
     await checkDocker(inputs.builder);
     report.imageName = inputs.tags[0] || path.basename(inputs.workingDirectory);
 

@@ -105785,13 +105785,18 @@ async function fetchDependencies(workingDirectory, mode, modCache, hasGo) {
     info(`Dependencies: go mod download added ${downloadedModules} module archives in ${seconds.toFixed(1)} s.`);
     return { mode, downloadedModules, seconds };
 }
-async function runDepEnsure(workingDirectory) {
+/** Returns the path of dep on PATH; throws with an install hint when it is missing. */
+async function findDep() {
     const depPath = await which('dep', false);
     if (!depPath) {
         throw new Error('This project has a Gopkg.toml, so it needs dep, but dep was not found on PATH. ' +
             "Install dep v0.5.4 in a step before this one (the README section 'Projects that use dep' " +
             'shows how), or migrate the project to Go modules with go mod init and go mod tidy.');
     }
+    return depPath;
+}
+async function runDepEnsure(workingDirectory) {
+    const depPath = await findDep();
     await group('dep ensure -vendor-only', async () => {
         await exec_exec(depPath, ['ensure', '-vendor-only', '-v'], { cwd: workingDirectory });
     });
@@ -106289,6 +106294,8 @@ async function runMain() {
         const inputs = getInputs();
         checkProjectPaths(inputs);
         const mode = detectDependencyMode(inputs.workingDirectory);
+        if (mode === 'dep')
+            await findDep();
         await checkDocker(inputs.builder);
         report.imageName = inputs.tags[0] || external_node_path_namespaceObject.basename(inputs.workingDirectory);
         const goEnv = await readGoEnvironment(inputs.workingDirectory);

@@ -115,7 +115,8 @@ export async function fetchDependencies(
   return { mode, downloadedModules, seconds };
 }
 
-async function runDepEnsure(workingDirectory: string): Promise<void> {
+/** Returns the path of dep on PATH; throws with an install hint when it is missing. */
+export async function findDep(): Promise<string> {
   const depPath = await io.which('dep', false);
   if (!depPath) {
     throw new Error(
@@ -124,6 +125,11 @@ async function runDepEnsure(workingDirectory: string): Promise<void> {
         'shows how), or migrate the project to Go modules with go mod init and go mod tidy.',
     );
   }
+  return depPath;
+}
+
+async function runDepEnsure(workingDirectory: string): Promise<void> {
+  const depPath = await findDep();
   await core.group('dep ensure -vendor-only', async () => {
     await exec.exec(depPath, ['ensure', '-vendor-only', '-v'], { cwd: workingDirectory });
   });
