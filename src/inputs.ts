@@ -3,6 +3,17 @@ import * as path from 'node:path';
 import { GoCacheKind, parseManualMountTargets } from './cache/mount-finder.js';
 import { CACHE_SAVE_POLICIES, CacheSavePolicy } from './cache/save-policy.js';
 import { Input } from './constants.js';
+import { InputError } from './input-error.js';
+import {
+  MAX_BUILD_ARG_LENGTH,
+  truncate,
+  validateImageReference,
+  validateInsideWorkspace,
+  validateName,
+  validatePlatform,
+} from './input-validation.js';
+
+export { InputError };
 
 /** Validated action inputs, read once by the main step. Paths are absolute. */
 export interface ActionInputs {
@@ -22,14 +33,6 @@ export interface ActionInputs {
   /** Extra cache mount targets mapped to a Go cache, from the cache-mounts input. */
   cacheMounts: Map<string, GoCacheKind>;
   localCacheDir: string;
-}
-
-/** An input value that failed validation; the message names the input, the value and the fix. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
 }
 
 const TRUE_VALUES = ['true', 'True', 'TRUE'];
@@ -66,9 +69,15 @@ export function parseBuildArgs(value: string): string[] {
   for (const buildArg of buildArgs) {
     const separatorIndex = buildArg.indexOf('=');
     const name = separatorIndex < 0 ? buildArg : buildArg.slice(0, separatorIndex);
+    if (buildArg.length > MAX_BUILD_ARG_LENGTH) {
+      throw new InputError(
+        `Invalid entry in input 'build-args': '${truncate(buildArg)}' is over ` +
+          `${MAX_BUILD_ARG_LENGTH} characters. Pass large values as a file in the build context.`,
+      );
+    }
     if (separatorIndex < 0 || !BUILD_ARG_NAME.test(name)) {
       throw new InputError(
-        `Invalid entry in input 'build-args': '${buildArg}'. ` +
+        `Invalid entry in input 'build-args': '${truncate(buildArg)}'. ` +
           'Write one NAME=VALUE per line, where NAME starts with a letter or underscore, ' +
           'for example GOFLAGS=-trimpath.',
       );
@@ -83,7 +92,7 @@ function parseCacheKeyPrefix(value: string): string {
   const prefix = value.trim();
   if (!CACHE_KEY_PREFIX.test(prefix)) {
     throw new InputError(
-      `Invalid input 'cache-key-prefix': '${value}'. Use 1 to 100 letters, digits, '.', '_' or '-', ` +
+      `Invalid input 'cache-key-prefix': '${truncate(value)}'. Use 1 to 100 letters, digits, '.', '_' or '-', ` +
         'for example go-buildx.',
     );
   }
@@ -94,7 +103,7 @@ function parseCacheSave(value: string): CacheSavePolicy {
   const policy = value.trim() || 'default-branch';
   if (!CACHE_SAVE_POLICIES.includes(policy as CacheSavePolicy)) {
     throw new InputError(
-      `Invalid input 'cache-save': '${value}'. Use one of ${CACHE_SAVE_POLICIES.join(', ')}.`,
+      `Invalid input 'cache-save': '${truncate(value)}'. Use one of ${CACHE_SAVE_POLICIES.join(', ')}.`,
     );
   }
   return policy as CacheSavePolicy;
@@ -119,10 +128,20 @@ export function getInputs(): ActionInputs {
     ? path.resolve(workingDirectory, fileInput)
     : path.join(context, 'Dockerfile');
 
+  validateInsideWorkspace(Input.WorkingDirectory, workingDirectory, workspace);
+  validateInsideWorkspace(Input.Context, context, workspace);
+  validateInsideWorkspace(Input.File, file, workspace);
+
   const load = parseBoolean(Input.Load, core.getInput(Input.Load), true);
   const push = parseBoolean(Input.Push, core.getInput(Input.Push), false);
   const tags = parseList(core.getInput(Input.Tags), true);
   const platforms = parseList(core.getInput(Input.Platforms), true);
+  tags.forEach(validateImageReference);
+  platforms.forEach(validatePlatform);
+  const target = core.getInput(Input.Target);
+  const builder = core.getInput(Input.Builder);
+  validateName('target', target);
+  validateName('builder', builder);
 
   if (push && tags.length === 0) {
     throw new InputError(
@@ -143,13 +162,13 @@ export function getInputs(): ActionInputs {
     workingDirectory,
     context,
     file,
-    target: core.getInput(Input.Target),
+    target,
     tags,
     buildArgs: parseBuildArgs(core.getInput(Input.BuildArgs)),
     platforms,
     load,
     push,
-    builder: core.getInput(Input.Builder),
+    builder,
     cache: parseBoolean(Input.Cache, core.getInput(Input.Cache), true),
     cacheKeyPrefix: parseCacheKeyPrefix(core.getInput(Input.CacheKeyPrefix) || 'go-buildx'),
     cacheSave: parseCacheSave(core.getInput(Input.CacheSave)),

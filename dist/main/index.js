@@ -100400,6 +100400,358 @@ function resolveBaseImage(dockerfile, stage) {
     return current.baseImage;
 }
 
+;// CONCATENATED MODULE: ./src/input-error.ts
+/** An input value that failed validation; the message names the input, the value and the fix. */
+class InputError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'InputError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cache/mount-finder.ts
+
+
+/** Go's cache paths inside a stage, from its ENV and USER, with the golang image's defaults. */
+function stageGoPaths(stage) {
+    const env = stage.variables;
+    const gopath = (env.get('GOPATH') || '/go').split(':')[0];
+    const isRoot = ['', 'root', '0'].includes(stage.user.split(':')[0]);
+    const home = env.get('HOME') || (isRoot ? '/root' : '');
+    const cacheHome = env.get('XDG_CACHE_HOME') || (home ? `${home}/.cache` : '');
+    const modules = [env.get('GOMODCACHE') || `${gopath}/pkg/mod`, '/go/pkg/mod'];
+    const build = [
+        env.get('GOCACHE') || (cacheHome ? `${cacheHome}/go-build` : ''),
+        '/root/.cache/go-build',
+    ];
+    return {
+        modules: unique(modules.filter(Boolean)),
+        build: unique(build.filter(Boolean)),
+    };
+}
+function unique(values) {
+    return [...new Set(values)];
+}
+const GO_BUILD_ALL = /\bgo\s+(?:build|install)\b[^;&|\n]*\s-a(?=\s|$)/;
+/**
+ * Finds the Go module and build cache mounts of a parsed Dockerfile. `manualTargets` maps
+ * further mount targets to a kind, for Dockerfiles that keep the caches elsewhere. Also
+ * returns warnings for Dockerfile lines that quietly defeat the Go build cache.
+ */
+function findGoCacheMounts(dockerfile, manualTargets = new Map()) {
+    const mounts = [];
+    const warnings = [];
+    const seenIds = new Set();
+    for (const stage of dockerfile.stages) {
+        const goPaths = stageGoPaths(stage);
+        const stageLabel = stage.name ? `stage '${stage.name}'` : `stage ${stage.index}`;
+        for (const run of stage.runs) {
+            if (GO_BUILD_ALL.test(run.command)) {
+                warnings.push(`Line ${run.line} (${stageLabel}) runs go build -a, which rebuilds every package and ` +
+                    'ignores the Go build cache. Remove -a to let the restored cache work.');
+            }
+            for (const mount of run.mounts) {
+                if (mount.type !== 'cache')
+                    continue;
+                if (mount.target === '') {
+                    warnings.push(`Line ${run.line} (${stageLabel}): the cache mount target '${mount.rawTarget}' expands ` +
+                        'to an empty path, so BuildKit mounts nothing useful. Define the variable with ARG or ' +
+                        'ENV before this line, or write the path out.');
+                    continue;
+                }
+                const kind = classifyTarget(mount.target, goPaths, manualTargets);
+                if (!kind)
+                    continue;
+                if (!isRootUser(stage.user) && (mount.uid === undefined || mount.uid === '0')) {
+                    warnings.push(`Line ${run.line} (${stageLabel}) runs as USER ${stage.user}, but the Go ${kind} cache ` +
+                        `mount ${mount.target} is owned by root, so Go cannot write to it. Add ` +
+                        'uid=<the user id> (and gid) to the --mount flag.');
+                }
+                if (seenIds.has(mount.id))
+                    continue;
+                seenIds.add(mount.id);
+                mounts.push({
+                    kind,
+                    mount,
+                    stageName: stage.name || String(stage.index),
+                    baseImage: resolveBaseImage(dockerfile, stage),
+                    line: run.line,
+                });
+            }
+        }
+    }
+    return { mounts, warnings };
+}
+function isRootUser(user) {
+    return ['', 'root', '0'].includes(user.split(':')[0]);
+}
+function classifyTarget(target, goPaths, manualTargets) {
+    const manual = manualTargets.get(target);
+    if (manual)
+        return manual;
+    if (goPaths.modules.includes(target))
+        return 'modules';
+    if (goPaths.build.includes(target))
+        return 'build';
+    return undefined;
+}
+/**
+ * Parses the `cache-mounts` input: lines of `modules=<target>` or `build=<target>`.
+ */
+function parseManualMountTargets(lines) {
+    const targets = new Map();
+    for (const line of lines) {
+        const match = /^(modules|build)=(\/.*)$/.exec(line);
+        if (!match) {
+            throw new InputError(`Invalid entry in input 'cache-mounts': '${line}'. Write modules=<mount target> or ` +
+                'build=<mount target> with an absolute path, for example build=/cache/go-build.');
+        }
+        targets.set(match[2].replace(/\/+$/, '') || '/', match[1]);
+    }
+    return targets;
+}
+
+;// CONCATENATED MODULE: ./src/go/dependencies.ts
+
+
+
+
+
+
+/**
+ * Detects the dependency mode of the project in `workingDirectory`: `go.mod` means modules,
+ * `Gopkg.toml` means dep, and a `vendor/` directory alone means a vendored tree.
+ */
+function detectDependencyMode(workingDirectory) {
+    if (external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'go.mod')))
+        return 'modules';
+    if (external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'Gopkg.toml')))
+        return 'dep';
+    if (external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'vendor')))
+        return 'vendor';
+    throw new InputError(`Input 'working-directory' is '${workingDirectory}', which has no go.mod, Gopkg.toml or vendor/ ` +
+        'directory. Set working-directory to the root of the Go module (the folder that contains go.mod).');
+}
+/** Lists the lock files whose content decides the module cache key, relative to the root. */
+function findLockFiles(workingDirectory, mode) {
+    if (mode === 'dep')
+        return ['Gopkg.lock'].filter((name) => dependencies_exists(workingDirectory, name));
+    if (mode === 'vendor')
+        return [];
+    return findFilesNamed(workingDirectory, 'go.sum');
+}
+function dependencies_exists(directory, name) {
+    return external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(directory, name));
+}
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', 'vendor', 'testdata']);
+/** Finds every file called `name` below `root`, as sorted relative paths. */
+function findFilesNamed(root, name) {
+    const found = [];
+    const walk = (relativeDirectory) => {
+        const entries = external_node_fs_namespaceObject.readdirSync(external_node_path_namespaceObject.join(root, relativeDirectory), { withFileTypes: true });
+        for (const entry of entries) {
+            const relativePath = external_node_path_namespaceObject.join(relativeDirectory, entry.name);
+            if (entry.isDirectory() && !SKIPPED_DIRECTORIES.has(entry.name))
+                walk(relativePath);
+            else if (entry.isFile() && entry.name === name)
+                found.push(relativePath);
+        }
+    };
+    walk('');
+    return found.sort();
+}
+/** Counts module archives (`.zip`) in the download cache of GOMODCACHE. */
+function countModuleArchives(modCache) {
+    const downloadCache = external_node_path_namespaceObject.join(modCache, 'cache', 'download');
+    if (!external_node_fs_namespaceObject.existsSync(downloadCache))
+        return 0;
+    let count = 0;
+    const walk = (directory) => {
+        for (const entry of external_node_fs_namespaceObject.readdirSync(directory, { withFileTypes: true })) {
+            if (entry.isDirectory())
+                walk(external_node_path_namespaceObject.join(directory, entry.name));
+            else if (entry.name.endsWith('.zip'))
+                count++;
+        }
+    };
+    walk(downloadCache);
+    return count;
+}
+/**
+ * Fetches dependencies on the runner: `go mod download` for modules, `dep ensure -vendor-only`
+ * for dep, nothing for a vendored tree. Throws when the tool fails or dep is not installed.
+ */
+async function fetchDependencies(workingDirectory, mode, modCache, hasGo) {
+    const started = Date.now();
+    if (mode === 'vendor') {
+        info('Dependencies: vendor/ is present and there is no go.mod or Gopkg.toml; nothing to fetch.');
+        return { mode, downloadedModules: 0, seconds: 0 };
+    }
+    if (mode === 'dep') {
+        await runDepEnsure(workingDirectory);
+        const seconds = (Date.now() - started) / 1000;
+        info(`Dependencies: dep ensure -vendor-only finished in ${seconds.toFixed(1)} s.`);
+        return { mode, downloadedModules: 0, seconds };
+    }
+    if (!hasGo) {
+        info('Dependencies: Go is not installed on the runner, so modules are downloaded inside the build only.');
+        return { mode, downloadedModules: 0, seconds: 0 };
+    }
+    const before = countModuleArchives(modCache);
+    await group('go mod download', async () => {
+        await exec_exec('go', ['mod', 'download'], { cwd: workingDirectory });
+    });
+    const downloadedModules = countModuleArchives(modCache) - before;
+    const seconds = (Date.now() - started) / 1000;
+    info(`Dependencies: go mod download added ${downloadedModules} module archives in ${seconds.toFixed(1)} s.`);
+    return { mode, downloadedModules, seconds };
+}
+/** Returns the path of dep on PATH; throws with an install hint when it is missing. */
+async function findDep() {
+    const depPath = await which('dep', false);
+    if (!depPath) {
+        throw new Error('This project has a Gopkg.toml, so it needs dep, but dep was not found on PATH. ' +
+            "Install dep v0.5.4 in a step before this one (the README section 'Projects that use dep' " +
+            'shows how), or migrate the project to Go modules with go mod init and go mod tidy.');
+    }
+    return depPath;
+}
+async function runDepEnsure(workingDirectory) {
+    const depPath = await findDep();
+    await group('dep ensure -vendor-only', async () => {
+        await exec_exec(depPath, ['ensure', '-vendor-only', '-v'], { cwd: workingDirectory });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/cache/keys.ts
+
+
+
+/**
+ * Hashes the lock files (relative to `root`) into one hex SHA-256, over both each path and its
+ * content so that moving a go.sum changes the key. Returns `nolock` when there are none.
+ */
+function hashLockFiles(root, relativePaths) {
+    if (relativePaths.length === 0)
+        return 'nolock';
+    const hash = external_node_crypto_.createHash('sha256');
+    for (const relativePath of [...relativePaths].sort()) {
+        hash.update(relativePath.split(external_node_path_namespaceObject.sep).join('/'));
+        hash.update('\0');
+        hash.update(external_node_fs_namespaceObject.readFileSync(external_node_path_namespaceObject.join(root, relativePath)));
+        hash.update('\0');
+    }
+    return hash.digest('hex');
+}
+/**
+ * Keys the module cache by lock files, OS, architecture and Go version. A lock file change
+ * falls back to the newest entry of the same platform and Go version, which still has most of
+ * the modules.
+ */
+function moduleCacheKeys(inputs) {
+    const base = `${inputs.prefix}-gomod-${inputs.os}-${inputs.arch}-${inputs.goVersion}-`;
+    return { primaryKey: base + inputs.lockHash, restoreKeys: [base] };
+}
+/**
+ * Keys the build cache like the module cache plus the run. Go's build cache changes with every
+ * source change, not only with go.sum, so a key fixed by go.sum would keep the first run's
+ * entries forever. Each run saves a new entry and restores the newest one by prefix.
+ */
+function buildCacheKeys(inputs) {
+    const base = `${inputs.prefix}-gobuild-${inputs.os}-${inputs.arch}-${inputs.goVersion}-`;
+    const withLock = `${base}${inputs.lockHash}-`;
+    return { primaryKey: withLock + inputs.runId, restoreKeys: [withLock, base] };
+}
+/**
+ * Returns an id unique to this workflow run attempt, or to this process outside GitHub Actions.
+ */
+function currentRunId(env = process.env) {
+    if (env.GITHUB_RUN_ID)
+        return `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || '1'}`;
+    return `local${Date.now()}`;
+}
+/**
+ * Keys the Docker build's Go build cache. Its entries depend on the Go toolchain and target
+ * of the builder stage, so `buildIdentity` (a hash of the stage's base image and the target
+ * platforms) takes the place of the runner's Go version. It rotates with each run like the
+ * runner's build cache.
+ */
+function dockerBuildCacheKeys(inputs, buildIdentity) {
+    const base = `${inputs.prefix}-gobuild-docker-${inputs.os}-${inputs.arch}-${buildIdentity}-`;
+    const withLock = `${base}${inputs.lockHash}-`;
+    return { primaryKey: withLock + inputs.runId, restoreKeys: [withLock, base] };
+}
+
+;// CONCATENATED MODULE: ./src/cache/plan.ts
+
+
+
+
+
+/** Returns the local image ID of `imageRef`, or '' when the image store does not have it. */
+async function localImageId(imageRef) {
+    const result = await getExecOutput('docker', ['image', 'inspect', '--format', '{{.Id}}', imageRef], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    return result.exitCode === 0 ? result.stdout.trim() : '';
+}
+/**
+ * Lists the Go caches of this project: the module cache (or dep's source cache), and the
+ * build cache. When the Dockerfile has a Go build cache mount or reads the gocache build
+ * context, the build cache is the Docker build's, keyed by the builder stage's base image and
+ * the target platforms; otherwise it is the runner's GOCACHE.
+ */
+async function planGoCaches(inputs, goEnv, mode, dockerPlan) {
+    const keyInputs = {
+        prefix: inputs.cacheKeyPrefix,
+        os: process.platform,
+        arch: process.arch,
+        goVersion: goEnv.version,
+        lockHash: hashLockFiles(inputs.workingDirectory, findLockFiles(inputs.workingDirectory, mode)),
+        runId: currentRunId(),
+    };
+    const caches = [];
+    if (mode === 'modules') {
+        caches.push({
+            name: 'modules',
+            usedBy: 'runner',
+            paths: [goEnv.modCache],
+            ...moduleCacheKeys(keyInputs),
+        });
+    }
+    else if (mode === 'dep') {
+        const depSources = external_node_path_namespaceObject.join(goEnv.gopath.split(external_node_path_namespaceObject.delimiter)[0], 'pkg', 'dep', 'sources');
+        caches.push({
+            name: 'modules',
+            usedBy: 'runner',
+            paths: [depSources],
+            ...moduleCacheKeys(keyInputs),
+        });
+    }
+    const buildMount = dockerPlan.mounts.build;
+    const readsBuildContext = dockerPlan.buildContexts.some((context) => context.startsWith('gocache='));
+    if (buildMount || readsBuildContext) {
+        const baseImage = buildMount?.baseImage ?? '';
+        const identity = dockerBuildIdentity(baseImage, baseImage ? await localImageId(baseImage) : '', inputs.platforms);
+        caches.push({
+            name: 'build',
+            usedBy: 'Docker build',
+            paths: [dockerBuildCacheDirectory(goEnv.buildCache)],
+            ...dockerBuildCacheKeys(keyInputs, identity),
+        });
+    }
+    else {
+        caches.push({
+            name: 'build',
+            usedBy: 'runner',
+            paths: [goEnv.buildCache],
+            ...buildCacheKeys(keyInputs),
+        });
+    }
+    return caches;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -105468,469 +105820,6 @@ const State = {
     CachePlan: 'cache-plan',
 };
 
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-
-
-
-
-/** An input value that failed validation; the message names the input, the value and the fix. */
-class InputError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'InputError';
-    }
-}
-const TRUE_VALUES = ['true', 'True', 'TRUE'];
-const FALSE_VALUES = ['false', 'False', 'FALSE'];
-/** Reads a YAML 1.2 core-schema boolean, with `fallback` for an empty value. */
-function parseBoolean(name, value, fallback) {
-    const trimmed = value.trim();
-    if (trimmed === '')
-        return fallback;
-    if (TRUE_VALUES.includes(trimmed))
-        return true;
-    if (FALSE_VALUES.includes(trimmed))
-        return false;
-    throw new InputError(`Invalid boolean for input '${name}': '${value}'. Use true or false (YAML 1.2 core schema).`);
-}
-/**
- * Splits a list input on newlines and, when `splitOnComma` is set, on commas. Blank entries
- * and `#` comment lines are dropped.
- */
-function parseList(value, splitOnComma) {
-    const separator = splitOnComma ? /[\n,]/ : /\n/;
-    return value
-        .split(separator)
-        .map((entry) => entry.trim())
-        .filter((entry) => entry !== '' && !entry.startsWith('#'));
-}
-const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Checks that each build argument is NAME=VALUE with a name that Dockerfile ARG accepts. */
-function parseBuildArgs(value) {
-    const buildArgs = parseList(value, false);
-    for (const buildArg of buildArgs) {
-        const separatorIndex = buildArg.indexOf('=');
-        const name = separatorIndex < 0 ? buildArg : buildArg.slice(0, separatorIndex);
-        if (separatorIndex < 0 || !BUILD_ARG_NAME.test(name)) {
-            throw new InputError(`Invalid entry in input 'build-args': '${buildArg}'. ` +
-                'Write one NAME=VALUE per line, where NAME starts with a letter or underscore, ' +
-                'for example GOFLAGS=-trimpath.');
-        }
-    }
-    return buildArgs;
-}
-const CACHE_KEY_PREFIX = /^[A-Za-z0-9._-]{1,100}$/;
-function parseCacheKeyPrefix(value) {
-    const prefix = value.trim();
-    if (!CACHE_KEY_PREFIX.test(prefix)) {
-        throw new InputError(`Invalid input 'cache-key-prefix': '${value}'. Use 1 to 100 letters, digits, '.', '_' or '-', ` +
-            'for example go-buildx.');
-    }
-    return prefix;
-}
-function parseCacheSave(value) {
-    const policy = value.trim() || 'default-branch';
-    if (!CACHE_SAVE_POLICIES.includes(policy)) {
-        throw new InputError(`Invalid input 'cache-save': '${value}'. Use one of ${CACHE_SAVE_POLICIES.join(', ')}.`);
-    }
-    return policy;
-}
-function defaultLocalCacheDir() {
-    const cacheHome = process.env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(process.env.HOME || '/tmp', '.cache');
-    return external_node_path_namespaceObject.join(cacheHome, 'go-buildx-action');
-}
-/**
- * Reads and validates every input. Relative paths in `context` and `file` are resolved against
- * `working-directory`, which is resolved against GITHUB_WORKSPACE (or the current directory).
- * Checks that need the file system or Docker are left to the preflight step.
- */
-function getInputs() {
-    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const workingDirectory = external_node_path_namespaceObject.resolve(workspace, getInput(Input.WorkingDirectory) || '.');
-    const context = external_node_path_namespaceObject.resolve(workingDirectory, getInput(Input.Context) || '.');
-    const fileInput = getInput(Input.File);
-    const file = fileInput
-        ? external_node_path_namespaceObject.resolve(workingDirectory, fileInput)
-        : external_node_path_namespaceObject.join(context, 'Dockerfile');
-    const load = parseBoolean(Input.Load, getInput(Input.Load), true);
-    const push = parseBoolean(Input.Push, getInput(Input.Push), false);
-    const tags = parseList(getInput(Input.Tags), true);
-    const platforms = parseList(getInput(Input.Platforms), true);
-    if (push && tags.length === 0) {
-        throw new InputError("Input 'push' is true but 'tags' is empty. Add at least one tag with a registry, " +
-            'for example tags: registry.example.com/team/app:1.0.');
-    }
-    if (load && platforms.length > 1) {
-        throw new InputError(`Input 'load' is true but 'platforms' lists ${platforms.length} platforms ` +
-            `(${platforms.join(', ')}). The Docker image store takes one platform at a time: ` +
-            'set load: false and push: true, or build one platform per step.');
-    }
-    const localCacheDirInput = getInput(Input.LocalCacheDir);
-    return {
-        workingDirectory,
-        context,
-        file,
-        target: getInput(Input.Target),
-        tags,
-        buildArgs: parseBuildArgs(getInput(Input.BuildArgs)),
-        platforms,
-        load,
-        push,
-        builder: getInput(Input.Builder),
-        cache: parseBoolean(Input.Cache, getInput(Input.Cache), true),
-        cacheKeyPrefix: parseCacheKeyPrefix(getInput(Input.CacheKeyPrefix) || 'go-buildx'),
-        cacheSave: parseCacheSave(getInput(Input.CacheSave)),
-        cacheMounts: parseManualMountTargets(parseList(getInput(Input.CacheMounts), false)),
-        localCacheDir: localCacheDirInput
-            ? external_node_path_namespaceObject.resolve(workspace, localCacheDirInput)
-            : defaultLocalCacheDir(),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/cache/mount-finder.ts
-
-
-/** Go's cache paths inside a stage, from its ENV and USER, with the golang image's defaults. */
-function stageGoPaths(stage) {
-    const env = stage.variables;
-    const gopath = (env.get('GOPATH') || '/go').split(':')[0];
-    const isRoot = ['', 'root', '0'].includes(stage.user.split(':')[0]);
-    const home = env.get('HOME') || (isRoot ? '/root' : '');
-    const cacheHome = env.get('XDG_CACHE_HOME') || (home ? `${home}/.cache` : '');
-    const modules = [env.get('GOMODCACHE') || `${gopath}/pkg/mod`, '/go/pkg/mod'];
-    const build = [
-        env.get('GOCACHE') || (cacheHome ? `${cacheHome}/go-build` : ''),
-        '/root/.cache/go-build',
-    ];
-    return {
-        modules: unique(modules.filter(Boolean)),
-        build: unique(build.filter(Boolean)),
-    };
-}
-function unique(values) {
-    return [...new Set(values)];
-}
-const GO_BUILD_ALL = /\bgo\s+(?:build|install)\b[^;&|\n]*\s-a(?=\s|$)/;
-/**
- * Finds the Go module and build cache mounts of a parsed Dockerfile. `manualTargets` maps
- * further mount targets to a kind, for Dockerfiles that keep the caches elsewhere. Also
- * returns warnings for Dockerfile lines that quietly defeat the Go build cache.
- */
-function findGoCacheMounts(dockerfile, manualTargets = new Map()) {
-    const mounts = [];
-    const warnings = [];
-    const seenIds = new Set();
-    for (const stage of dockerfile.stages) {
-        const goPaths = stageGoPaths(stage);
-        const stageLabel = stage.name ? `stage '${stage.name}'` : `stage ${stage.index}`;
-        for (const run of stage.runs) {
-            if (GO_BUILD_ALL.test(run.command)) {
-                warnings.push(`Line ${run.line} (${stageLabel}) runs go build -a, which rebuilds every package and ` +
-                    'ignores the Go build cache. Remove -a to let the restored cache work.');
-            }
-            for (const mount of run.mounts) {
-                if (mount.type !== 'cache')
-                    continue;
-                if (mount.target === '') {
-                    warnings.push(`Line ${run.line} (${stageLabel}): the cache mount target '${mount.rawTarget}' expands ` +
-                        'to an empty path, so BuildKit mounts nothing useful. Define the variable with ARG or ' +
-                        'ENV before this line, or write the path out.');
-                    continue;
-                }
-                const kind = classifyTarget(mount.target, goPaths, manualTargets);
-                if (!kind)
-                    continue;
-                if (!isRootUser(stage.user) && (mount.uid === undefined || mount.uid === '0')) {
-                    warnings.push(`Line ${run.line} (${stageLabel}) runs as USER ${stage.user}, but the Go ${kind} cache ` +
-                        `mount ${mount.target} is owned by root, so Go cannot write to it. Add ` +
-                        'uid=<the user id> (and gid) to the --mount flag.');
-                }
-                if (seenIds.has(mount.id))
-                    continue;
-                seenIds.add(mount.id);
-                mounts.push({
-                    kind,
-                    mount,
-                    stageName: stage.name || String(stage.index),
-                    baseImage: resolveBaseImage(dockerfile, stage),
-                    line: run.line,
-                });
-            }
-        }
-    }
-    return { mounts, warnings };
-}
-function isRootUser(user) {
-    return ['', 'root', '0'].includes(user.split(':')[0]);
-}
-function classifyTarget(target, goPaths, manualTargets) {
-    const manual = manualTargets.get(target);
-    if (manual)
-        return manual;
-    if (goPaths.modules.includes(target))
-        return 'modules';
-    if (goPaths.build.includes(target))
-        return 'build';
-    return undefined;
-}
-/**
- * Parses the `cache-mounts` input: lines of `modules=<target>` or `build=<target>`.
- */
-function parseManualMountTargets(lines) {
-    const targets = new Map();
-    for (const line of lines) {
-        const match = /^(modules|build)=(\/.*)$/.exec(line);
-        if (!match) {
-            throw new InputError(`Invalid entry in input 'cache-mounts': '${line}'. Write modules=<mount target> or ` +
-                'build=<mount target> with an absolute path, for example build=/cache/go-build.');
-        }
-        targets.set(match[2].replace(/\/+$/, '') || '/', match[1]);
-    }
-    return targets;
-}
-
-;// CONCATENATED MODULE: ./src/go/dependencies.ts
-
-
-
-
-
-
-/**
- * Detects the dependency mode of the project in `workingDirectory`: `go.mod` means modules,
- * `Gopkg.toml` means dep, and a `vendor/` directory alone means a vendored tree.
- */
-function detectDependencyMode(workingDirectory) {
-    if (external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'go.mod')))
-        return 'modules';
-    if (external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'Gopkg.toml')))
-        return 'dep';
-    if (external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'vendor')))
-        return 'vendor';
-    throw new InputError(`Input 'working-directory' is '${workingDirectory}', which has no go.mod, Gopkg.toml or vendor/ ` +
-        'directory. Set working-directory to the root of the Go module (the folder that contains go.mod).');
-}
-/** Lists the lock files whose content decides the module cache key, relative to the root. */
-function findLockFiles(workingDirectory, mode) {
-    if (mode === 'dep')
-        return ['Gopkg.lock'].filter((name) => dependencies_exists(workingDirectory, name));
-    if (mode === 'vendor')
-        return [];
-    return findFilesNamed(workingDirectory, 'go.sum');
-}
-function dependencies_exists(directory, name) {
-    return external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(directory, name));
-}
-const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', 'vendor', 'testdata']);
-/** Finds every file called `name` below `root`, as sorted relative paths. */
-function findFilesNamed(root, name) {
-    const found = [];
-    const walk = (relativeDirectory) => {
-        const entries = external_node_fs_namespaceObject.readdirSync(external_node_path_namespaceObject.join(root, relativeDirectory), { withFileTypes: true });
-        for (const entry of entries) {
-            const relativePath = external_node_path_namespaceObject.join(relativeDirectory, entry.name);
-            if (entry.isDirectory() && !SKIPPED_DIRECTORIES.has(entry.name))
-                walk(relativePath);
-            else if (entry.isFile() && entry.name === name)
-                found.push(relativePath);
-        }
-    };
-    walk('');
-    return found.sort();
-}
-/** Counts module archives (`.zip`) in the download cache of GOMODCACHE. */
-function countModuleArchives(modCache) {
-    const downloadCache = external_node_path_namespaceObject.join(modCache, 'cache', 'download');
-    if (!external_node_fs_namespaceObject.existsSync(downloadCache))
-        return 0;
-    let count = 0;
-    const walk = (directory) => {
-        for (const entry of external_node_fs_namespaceObject.readdirSync(directory, { withFileTypes: true })) {
-            if (entry.isDirectory())
-                walk(external_node_path_namespaceObject.join(directory, entry.name));
-            else if (entry.name.endsWith('.zip'))
-                count++;
-        }
-    };
-    walk(downloadCache);
-    return count;
-}
-/**
- * Fetches dependencies on the runner: `go mod download` for modules, `dep ensure -vendor-only`
- * for dep, nothing for a vendored tree. Throws when the tool fails or dep is not installed.
- */
-async function fetchDependencies(workingDirectory, mode, modCache, hasGo) {
-    const started = Date.now();
-    if (mode === 'vendor') {
-        info('Dependencies: vendor/ is present and there is no go.mod or Gopkg.toml; nothing to fetch.');
-        return { mode, downloadedModules: 0, seconds: 0 };
-    }
-    if (mode === 'dep') {
-        await runDepEnsure(workingDirectory);
-        const seconds = (Date.now() - started) / 1000;
-        info(`Dependencies: dep ensure -vendor-only finished in ${seconds.toFixed(1)} s.`);
-        return { mode, downloadedModules: 0, seconds };
-    }
-    if (!hasGo) {
-        info('Dependencies: Go is not installed on the runner, so modules are downloaded inside the build only.');
-        return { mode, downloadedModules: 0, seconds: 0 };
-    }
-    const before = countModuleArchives(modCache);
-    await group('go mod download', async () => {
-        await exec_exec('go', ['mod', 'download'], { cwd: workingDirectory });
-    });
-    const downloadedModules = countModuleArchives(modCache) - before;
-    const seconds = (Date.now() - started) / 1000;
-    info(`Dependencies: go mod download added ${downloadedModules} module archives in ${seconds.toFixed(1)} s.`);
-    return { mode, downloadedModules, seconds };
-}
-/** Returns the path of dep on PATH; throws with an install hint when it is missing. */
-async function findDep() {
-    const depPath = await which('dep', false);
-    if (!depPath) {
-        throw new Error('This project has a Gopkg.toml, so it needs dep, but dep was not found on PATH. ' +
-            "Install dep v0.5.4 in a step before this one (the README section 'Projects that use dep' " +
-            'shows how), or migrate the project to Go modules with go mod init and go mod tidy.');
-    }
-    return depPath;
-}
-async function runDepEnsure(workingDirectory) {
-    const depPath = await findDep();
-    await group('dep ensure -vendor-only', async () => {
-        await exec_exec(depPath, ['ensure', '-vendor-only', '-v'], { cwd: workingDirectory });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/cache/keys.ts
-
-
-
-/**
- * Hashes the lock files (relative to `root`) into one hex SHA-256, over both each path and its
- * content so that moving a go.sum changes the key. Returns `nolock` when there are none.
- */
-function hashLockFiles(root, relativePaths) {
-    if (relativePaths.length === 0)
-        return 'nolock';
-    const hash = external_node_crypto_.createHash('sha256');
-    for (const relativePath of [...relativePaths].sort()) {
-        hash.update(relativePath.split(external_node_path_namespaceObject.sep).join('/'));
-        hash.update('\0');
-        hash.update(external_node_fs_namespaceObject.readFileSync(external_node_path_namespaceObject.join(root, relativePath)));
-        hash.update('\0');
-    }
-    return hash.digest('hex');
-}
-/**
- * Keys the module cache by lock files, OS, architecture and Go version. A lock file change
- * falls back to the newest entry of the same platform and Go version, which still has most of
- * the modules.
- */
-function moduleCacheKeys(inputs) {
-    const base = `${inputs.prefix}-gomod-${inputs.os}-${inputs.arch}-${inputs.goVersion}-`;
-    return { primaryKey: base + inputs.lockHash, restoreKeys: [base] };
-}
-/**
- * Keys the build cache like the module cache plus the run. Go's build cache changes with every
- * source change, not only with go.sum, so a key fixed by go.sum would keep the first run's
- * entries forever. Each run saves a new entry and restores the newest one by prefix.
- */
-function buildCacheKeys(inputs) {
-    const base = `${inputs.prefix}-gobuild-${inputs.os}-${inputs.arch}-${inputs.goVersion}-`;
-    const withLock = `${base}${inputs.lockHash}-`;
-    return { primaryKey: withLock + inputs.runId, restoreKeys: [withLock, base] };
-}
-/**
- * Returns an id unique to this workflow run attempt, or to this process outside GitHub Actions.
- */
-function currentRunId(env = process.env) {
-    if (env.GITHUB_RUN_ID)
-        return `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || '1'}`;
-    return `local${Date.now()}`;
-}
-/**
- * Keys the Docker build's Go build cache. Its entries depend on the Go toolchain and target
- * of the builder stage, so `buildIdentity` (a hash of the stage's base image and the target
- * platforms) takes the place of the runner's Go version. It rotates with each run like the
- * runner's build cache.
- */
-function dockerBuildCacheKeys(inputs, buildIdentity) {
-    const base = `${inputs.prefix}-gobuild-docker-${inputs.os}-${inputs.arch}-${buildIdentity}-`;
-    const withLock = `${base}${inputs.lockHash}-`;
-    return { primaryKey: withLock + inputs.runId, restoreKeys: [withLock, base] };
-}
-
-;// CONCATENATED MODULE: ./src/cache/plan.ts
-
-
-
-
-
-/** Returns the local image ID of `imageRef`, or '' when the image store does not have it. */
-async function localImageId(imageRef) {
-    const result = await getExecOutput('docker', ['image', 'inspect', '--format', '{{.Id}}', imageRef], {
-        silent: true,
-        ignoreReturnCode: true,
-    });
-    return result.exitCode === 0 ? result.stdout.trim() : '';
-}
-/**
- * Lists the Go caches of this project: the module cache (or dep's source cache), and the
- * build cache. When the Dockerfile has a Go build cache mount or reads the gocache build
- * context, the build cache is the Docker build's, keyed by the builder stage's base image and
- * the target platforms; otherwise it is the runner's GOCACHE.
- */
-async function planGoCaches(inputs, goEnv, mode, dockerPlan) {
-    const keyInputs = {
-        prefix: inputs.cacheKeyPrefix,
-        os: process.platform,
-        arch: process.arch,
-        goVersion: goEnv.version,
-        lockHash: hashLockFiles(inputs.workingDirectory, findLockFiles(inputs.workingDirectory, mode)),
-        runId: currentRunId(),
-    };
-    const caches = [];
-    if (mode === 'modules') {
-        caches.push({
-            name: 'modules',
-            usedBy: 'runner',
-            paths: [goEnv.modCache],
-            ...moduleCacheKeys(keyInputs),
-        });
-    }
-    else if (mode === 'dep') {
-        const depSources = external_node_path_namespaceObject.join(goEnv.gopath.split(external_node_path_namespaceObject.delimiter)[0], 'pkg', 'dep', 'sources');
-        caches.push({
-            name: 'modules',
-            usedBy: 'runner',
-            paths: [depSources],
-            ...moduleCacheKeys(keyInputs),
-        });
-    }
-    const buildMount = dockerPlan.mounts.build;
-    const readsBuildContext = dockerPlan.buildContexts.some((context) => context.startsWith('gocache='));
-    if (buildMount || readsBuildContext) {
-        const baseImage = buildMount?.baseImage ?? '';
-        const identity = dockerBuildIdentity(baseImage, baseImage ? await localImageId(baseImage) : '', inputs.platforms);
-        caches.push({
-            name: 'build',
-            usedBy: 'Docker build',
-            paths: [dockerBuildCacheDirectory(goEnv.buildCache)],
-            ...dockerBuildCacheKeys(keyInputs, identity),
-        });
-    }
-    else {
-        caches.push({
-            name: 'build',
-            usedBy: 'runner',
-            paths: [goEnv.buildCache],
-            ...buildCacheKeys(keyInputs),
-        });
-    }
-    return caches;
-}
-
 ;// CONCATENATED MODULE: ./src/docker/build-log.ts
 const STEP_NAME = /^#(\d+) (\[.*)$/;
 const STEP_DONE = /^#(\d+) DONE (\d+(?:\.\d+)?)s$/;
@@ -106052,6 +105941,199 @@ async function readGoEnvironment(workingDirectory) {
         buildCache: buildCache.trim(),
         gopath: gopath.trim(),
         isDefault: false,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/input-validation.ts
+
+
+// Image reference grammar of the distribution project's reference package, which Docker and
+// Buildx use: [domain[:port]/]path-component[/path-component...][:tag][@digest].
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+/** Longest repository name the reference grammar allows. */
+const MAX_NAME_LENGTH = 255;
+/** Checks one entry of `tags` against Docker's image reference grammar. */
+function validateImageReference(reference) {
+    const name = reference.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '');
+    if (!REFERENCE.test(reference) || name.length > MAX_NAME_LENGTH) {
+        throw new InputError(`Invalid entry in input 'tags': '${truncate(reference)}'. Use an image reference such as ` +
+            'registry.example.com/team/app:1.2.0: lowercase name components separated by /, an ' +
+            `optional tag of up to 128 letters, digits, '.', '_' or '-', and at most ${MAX_NAME_LENGTH} ` +
+            'characters of name.');
+    }
+}
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
+/** Checks one entry of `platforms`: os/arch or os/arch/variant, for example linux/arm/v7. */
+function validatePlatform(platform) {
+    if (!PLATFORM.test(platform)) {
+        throw new InputError(`Invalid entry in input 'platforms': '${truncate(platform)}'. Use os/arch or ` +
+            'os/arch/variant, for example linux/amd64 or linux/arm/v7.');
+    }
+}
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+/** Checks a build stage name (`target`) or a Buildx builder name (`builder`). */
+function validateName(input, value) {
+    if (value !== '' && !NAME.test(value)) {
+        const example = input === 'target' ? 'runtime' : 'ci-builder';
+        throw new InputError(`Invalid input '${input}': '${truncate(value)}'. Use up to 128 letters, digits, '.', '_' ` +
+            `or '-', starting with a letter or digit, for example ${example}.`);
+    }
+}
+/**
+ * Checks that a path input resolves inside the workspace. A build context outside it would
+ * send files from elsewhere on the runner to the builder.
+ */
+function validateInsideWorkspace(input, resolved, workspace) {
+    const relative = external_node_path_namespaceObject.relative(external_node_path_namespaceObject.resolve(workspace), resolved);
+    if (relative.startsWith('..') || external_node_path_namespaceObject.isAbsolute(relative)) {
+        throw new InputError(`Input '${input}' resolves to '${resolved}', which is outside the workspace ` +
+            `'${workspace}'. Use a path inside the repository checkout.`);
+    }
+}
+/**
+ * Longest build argument the action passes on. Linux rejects a single command-line argument
+ * over 128 KiB (MAX_ARG_STRLEN), and values that large belong in a secret or a file.
+ */
+const MAX_BUILD_ARG_LENGTH = 65536;
+/** Shortens a value for an error message, so a huge input does not flood the log. */
+function truncate(value, maxLength = 200) {
+    const oneLine = value.replace(/\n/g, '\\n');
+    return oneLine.length <= maxLength
+        ? oneLine
+        : `${oneLine.slice(0, maxLength)}… (${value.length} characters)`;
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
+
+
+
+
+
+const TRUE_VALUES = ['true', 'True', 'TRUE'];
+const FALSE_VALUES = ['false', 'False', 'FALSE'];
+/** Reads a YAML 1.2 core-schema boolean, with `fallback` for an empty value. */
+function parseBoolean(name, value, fallback) {
+    const trimmed = value.trim();
+    if (trimmed === '')
+        return fallback;
+    if (TRUE_VALUES.includes(trimmed))
+        return true;
+    if (FALSE_VALUES.includes(trimmed))
+        return false;
+    throw new InputError(`Invalid boolean for input '${name}': '${value}'. Use true or false (YAML 1.2 core schema).`);
+}
+/**
+ * Splits a list input on newlines and, when `splitOnComma` is set, on commas. Blank entries
+ * and `#` comment lines are dropped.
+ */
+function parseList(value, splitOnComma) {
+    const separator = splitOnComma ? /[\n,]/ : /\n/;
+    return value
+        .split(separator)
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '' && !entry.startsWith('#'));
+}
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Checks that each build argument is NAME=VALUE with a name that Dockerfile ARG accepts. */
+function parseBuildArgs(value) {
+    const buildArgs = parseList(value, false);
+    for (const buildArg of buildArgs) {
+        const separatorIndex = buildArg.indexOf('=');
+        const name = separatorIndex < 0 ? buildArg : buildArg.slice(0, separatorIndex);
+        if (buildArg.length > MAX_BUILD_ARG_LENGTH) {
+            throw new InputError(`Invalid entry in input 'build-args': '${truncate(buildArg)}' is over ` +
+                `${MAX_BUILD_ARG_LENGTH} characters. Pass large values as a file in the build context.`);
+        }
+        if (separatorIndex < 0 || !BUILD_ARG_NAME.test(name)) {
+            throw new InputError(`Invalid entry in input 'build-args': '${truncate(buildArg)}'. ` +
+                'Write one NAME=VALUE per line, where NAME starts with a letter or underscore, ' +
+                'for example GOFLAGS=-trimpath.');
+        }
+    }
+    return buildArgs;
+}
+const CACHE_KEY_PREFIX = /^[A-Za-z0-9._-]{1,100}$/;
+function parseCacheKeyPrefix(value) {
+    const prefix = value.trim();
+    if (!CACHE_KEY_PREFIX.test(prefix)) {
+        throw new InputError(`Invalid input 'cache-key-prefix': '${truncate(value)}'. Use 1 to 100 letters, digits, '.', '_' or '-', ` +
+            'for example go-buildx.');
+    }
+    return prefix;
+}
+function parseCacheSave(value) {
+    const policy = value.trim() || 'default-branch';
+    if (!CACHE_SAVE_POLICIES.includes(policy)) {
+        throw new InputError(`Invalid input 'cache-save': '${truncate(value)}'. Use one of ${CACHE_SAVE_POLICIES.join(', ')}.`);
+    }
+    return policy;
+}
+function defaultLocalCacheDir() {
+    const cacheHome = process.env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(process.env.HOME || '/tmp', '.cache');
+    return external_node_path_namespaceObject.join(cacheHome, 'go-buildx-action');
+}
+/**
+ * Reads and validates every input. Relative paths in `context` and `file` are resolved against
+ * `working-directory`, which is resolved against GITHUB_WORKSPACE (or the current directory).
+ * Checks that need the file system or Docker are left to the preflight step.
+ */
+function getInputs() {
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const workingDirectory = external_node_path_namespaceObject.resolve(workspace, getInput(Input.WorkingDirectory) || '.');
+    const context = external_node_path_namespaceObject.resolve(workingDirectory, getInput(Input.Context) || '.');
+    const fileInput = getInput(Input.File);
+    const file = fileInput
+        ? external_node_path_namespaceObject.resolve(workingDirectory, fileInput)
+        : external_node_path_namespaceObject.join(context, 'Dockerfile');
+    validateInsideWorkspace(Input.WorkingDirectory, workingDirectory, workspace);
+    validateInsideWorkspace(Input.Context, context, workspace);
+    validateInsideWorkspace(Input.File, file, workspace);
+    const load = parseBoolean(Input.Load, getInput(Input.Load), true);
+    const push = parseBoolean(Input.Push, getInput(Input.Push), false);
+    const tags = parseList(getInput(Input.Tags), true);
+    const platforms = parseList(getInput(Input.Platforms), true);
+    tags.forEach(validateImageReference);
+    platforms.forEach(validatePlatform);
+    const target = getInput(Input.Target);
+    const builder = getInput(Input.Builder);
+    validateName('target', target);
+    validateName('builder', builder);
+    if (push && tags.length === 0) {
+        throw new InputError("Input 'push' is true but 'tags' is empty. Add at least one tag with a registry, " +
+            'for example tags: registry.example.com/team/app:1.0.');
+    }
+    if (load && platforms.length > 1) {
+        throw new InputError(`Input 'load' is true but 'platforms' lists ${platforms.length} platforms ` +
+            `(${platforms.join(', ')}). The Docker image store takes one platform at a time: ` +
+            'set load: false and push: true, or build one platform per step.');
+    }
+    const localCacheDirInput = getInput(Input.LocalCacheDir);
+    return {
+        workingDirectory,
+        context,
+        file,
+        target,
+        tags,
+        buildArgs: parseBuildArgs(getInput(Input.BuildArgs)),
+        platforms,
+        load,
+        push,
+        builder,
+        cache: parseBoolean(Input.Cache, getInput(Input.Cache), true),
+        cacheKeyPrefix: parseCacheKeyPrefix(getInput(Input.CacheKeyPrefix) || 'go-buildx'),
+        cacheSave: parseCacheSave(getInput(Input.CacheSave)),
+        cacheMounts: parseManualMountTargets(parseList(getInput(Input.CacheMounts), false)),
+        localCacheDir: localCacheDirInput
+            ? external_node_path_namespaceObject.resolve(workspace, localCacheDirInput)
+            : defaultLocalCacheDir(),
     };
 }
 

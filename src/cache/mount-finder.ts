@@ -1,5 +1,5 @@
 import { Mount, ParsedDockerfile, resolveBaseImage, Stage } from '../docker/dockerfile.js';
-import { InputError } from '../inputs.js';
+import { InputError } from '../input-error.js';
 
 /** Which Go cache a BuildKit cache mount holds. */
 export type GoCacheKind = 'modules' | 'build';

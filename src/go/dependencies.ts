@@ -3,7 +3,7 @@ import * as exec from '@actions/exec';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../inputs.js';
+import { InputError } from '../input-error.js';
 
 /** How a Go project pins its dependencies. */
 export type DependencyMode = 'modules' | 'dep' | 'vendor';
