@@ -64,6 +64,15 @@ const cases: BadInputCase[] = [
       /Docker Buildx is not installed: .*Install the docker-buildx plugin into ~\/\.docker\/cli-plugins\//,
   },
   {
+    name: 'go.mod needs newer Go than the builder image',
+    prepare: (project) => {
+      const goMod = path.join(project, 'go.mod');
+      fs.writeFileSync(goMod, fs.readFileSync(goMod, 'utf8').replace(/^go .*$/m, 'go 1.99.0'));
+    },
+    message:
+      /go\.mod requires go 1\.99\.0, but the builder image golang:1\.26 has go1\.26\.\d+ with GOTOOLCHAIN=local, so the build would fail\. Use a builder image with Go 1\.99 or later/,
+  },
+  {
     name: 'unknown builder',
     inputs: { builder: 'no-such-builder' },
     message: /Input 'builder' is 'no-such-builder', but Buildx has no such builder/,

@@ -27,10 +27,17 @@ import { decideCacheSave } from './cache/save-policy.js';
 import { Output, State } from './constants.js';
 import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
 import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
-import { parseDockerfile } from './docker/dockerfile.js';
+import { findGoBuildStage, parseDockerfile, resolveBaseImage } from './docker/dockerfile.js';
 import { measureImageSize } from './docker/image.js';
 import { detectDependencyMode, fetchDependencies, findDep } from './go/dependencies.js';
 import { GoEnvironment, readGoEnvironment } from './go/env.js';
+import {
+  findImageToolchainProblem,
+  findRunnerToolchainProblem,
+  readImageGo,
+  readModuleGoRequirement,
+} from './go/toolchain.js';
+import { InputError } from './input-error.js';
 import { ActionInputs, getInputs } from './inputs.js';
 import { checkProjectPaths } from './preflight.js';
 import { readColdBuildRecord, writeColdBuildRecord } from './report/cold-build.js';
@@ -73,6 +80,7 @@ export async function runMain(): Promise<void> {
     );
 
     const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+    if (mode === 'modules') await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
     let session: CacheSession | undefined;
     if (inputs.cache) {
       session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report);
@@ -120,10 +128,8 @@ function analyzeDockerfile(
   report: RunReport,
 ): DockerCachePlan {
   const dockerfileText = fs.readFileSync(inputs.file, 'utf8');
-  const search = findGoCacheMounts(
-    parseDockerfile(dockerfileText, inputs.buildArgs),
-    inputs.cacheMounts,
-  );
+  const parsed = parseDockerfile(dockerfileText, inputs.buildArgs);
+  const search = findGoCacheMounts(parsed, inputs.cacheMounts);
   for (const warning of search.warnings) core.warning(warning);
   const dockerPlan = planDockerCaches(
     dockerfileText,
@@ -132,6 +138,8 @@ function analyzeDockerfile(
     dockerBuildCacheDirectory(goEnv.buildCache),
     fs.existsSync(path.join(inputs.workingDirectory, 'vendor')),
   );
+  const buildStage = findGoBuildStage(parsed);
+  dockerPlan.builderImage = buildStage ? resolveBaseImage(parsed, buildStage) : '';
   report.cacheRoutes = dockerPlan.routes;
   report.cacheAdvice = dockerPlan.advice;
   core.setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));
@@ -141,6 +149,30 @@ function analyzeDockerfile(
     core.info(`Go caches reach the build through: ${dockerPlan.routes.join(', ')}.`);
   }
   return dockerPlan;
+}
+
+/**
+ * Fails before the build when the builder image's Go is older than go.mod requires, and warns
+ * when the runner's is.
+ */
+async function checkGoToolchains(
+  inputs: ActionInputs,
+  goEnv: GoEnvironment,
+  builderImage: string,
+): Promise<void> {
+  const requirement = readModuleGoRequirement(inputs.workingDirectory);
+  const runnerProblem = goEnv.isDefault
+    ? ''
+    : findRunnerToolchainProblem(requirement, goEnv.version);
+  if (runnerProblem) core.warning(runnerProblem);
+  if (!builderImage || !requirement.go) return;
+  const imageGo = await readImageGo(builderImage);
+  if (!imageGo) return;
+  core.info(
+    `Builder image ${builderImage}: ${imageGo.version?.text ?? 'unknown Go'}, GOTOOLCHAIN=${imageGo.toolchainMode}.`,
+  );
+  const imageProblem = findImageToolchainProblem(requirement, builderImage, imageGo);
+  if (imageProblem) throw new InputError(imageProblem);
 }
 
 async function restoreCaches(

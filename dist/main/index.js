@@ -99951,6 +99951,7 @@ function planDockerCaches(dockerfileText, search, modCache, dockerBuildCache, pr
         buildContexts,
         needsGoModVendor: copiesVendor && !projectHasVendor,
         advice: routes.length === 0 ? MOUNT_ADVICE : '',
+        builderImage: '',
     };
 }
 /**
@@ -100398,6 +100399,11 @@ function resolveBaseImage(dockerfile, stage) {
         current = parent;
     }
     return current.baseImage;
+}
+const GO_COMPILE_COMMAND = /\bgo\s+(?:build|install)\b/;
+/** Returns the first stage with a RUN that runs go build or go install, if there is one. */
+function findGoBuildStage(dockerfile) {
+    return dockerfile.stages.find((stage) => stage.runs.some((run) => GO_COMPILE_COMMAND.test(run.command)));
 }
 
 ;// CONCATENATED MODULE: ./src/input-error.ts
@@ -105944,6 +105950,107 @@ async function readGoEnvironment(workingDirectory) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/go/toolchain.ts
+
+
+
+
+const GO_VERSION = /^(?:go)?(\d+)\.(\d+)(?:\.(\d+))?((?:rc|beta)\d+)?$/;
+function parseGoVersion(text) {
+    const match = GO_VERSION.exec(text.trim());
+    if (!match)
+        return undefined;
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3] ?? 0),
+        prerelease: match[4] ?? '',
+        text: text.trim(),
+    };
+}
+/** Compares two Go versions; a prerelease sorts before the release it leads to. */
+function compareGoVersions(a, b) {
+    for (const key of ['major', 'minor', 'patch']) {
+        if (a[key] !== b[key])
+            return a[key] - b[key];
+    }
+    if (a.prerelease === b.prerelease)
+        return 0;
+    if (a.prerelease === '')
+        return 1;
+    if (b.prerelease === '')
+        return -1;
+    return a.prerelease.localeCompare(b.prerelease, 'en', { numeric: true });
+}
+/** Reads the `go` and `toolchain` lines of go.mod in `workingDirectory`. */
+function readModuleGoRequirement(workingDirectory) {
+    const goModPath = external_node_path_namespaceObject.join(workingDirectory, 'go.mod');
+    if (!external_node_fs_namespaceObject.existsSync(goModPath))
+        return {};
+    const text = external_node_fs_namespaceObject.readFileSync(goModPath, 'utf8');
+    const goLine = /^go\s+(\S+)\s*$/m.exec(text);
+    const toolchainLine = /^toolchain\s+(\S+)\s*$/m.exec(text);
+    return {
+        go: goLine ? parseGoVersion(goLine[1]) : undefined,
+        toolchain: toolchainLine?.[1],
+    };
+}
+/**
+ * Asks the base image for its Go version by running `go env GOVERSION GOTOOLCHAIN` in it.
+ * This needs the image in the local image store, as with Buildx's docker driver; for other
+ * drivers, or an image without Go, it returns undefined and no check is made.
+ */
+async function readImageGo(baseImage) {
+    const result = await getExecOutput('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--entrypoint',
+        'go',
+        baseImage,
+        'env',
+        'GOVERSION',
+        'GOTOOLCHAIN',
+    ], { silent: true, ignoreReturnCode: true });
+    if (result.exitCode !== 0) {
+        core_debug(`Could not read Go from ${baseImage}: ${result.stderr.trim()}`);
+        return undefined;
+    }
+    const [version, toolchainMode] = result.stdout.trim().split('\n');
+    return { version: parseGoVersion(version ?? ''), toolchainMode: (toolchainMode ?? '').trim() };
+}
+/**
+ * Returns an error message when the builder image's Go is older than go.mod requires and will
+ * not download a newer toolchain (GOTOOLCHAIN=local, as in the official golang images), or
+ * '' when the build can go ahead.
+ */
+function findImageToolchainProblem(requirement, baseImage, imageGo) {
+    if (!requirement.go || !imageGo.version)
+        return '';
+    if (compareGoVersions(imageGo.version, requirement.go) >= 0)
+        return '';
+    if (!imageGo.toolchainMode.startsWith('local'))
+        return '';
+    return (`go.mod requires go ${requirement.go.text}, but the builder image ${baseImage} has ` +
+        `${imageGo.version.text} with GOTOOLCHAIN=${imageGo.toolchainMode}, so the build would fail. ` +
+        `Use a builder image with Go ${requirement.go.major}.${requirement.go.minor} or later ` +
+        `(for example FROM golang:${requirement.go.major}.${requirement.go.minor}), or lower the go ` +
+        'line of go.mod.');
+}
+/**
+ * Returns a warning when the runner's Go is older than go.mod requires, or ''. Go then
+ * downloads the required toolchain itself (GOTOOLCHAIN=auto) for `go mod download`.
+ */
+function findRunnerToolchainProblem(requirement, runnerVersion) {
+    const runner = parseGoVersion(runnerVersion);
+    if (!requirement.go || !runner || compareGoVersions(runner, requirement.go) >= 0)
+        return '';
+    return (`go.mod requires go ${requirement.go.text}, but the runner has ${runner.text}. Go downloads ` +
+        'the newer toolchain for go mod download, which costs time on every run; install it with ' +
+        'actions/setup-go (go-version-file: go.mod) before this step.');
+}
+
 ;// CONCATENATED MODULE: ./src/input-validation.ts
 
 
@@ -106359,6 +106466,8 @@ function shortImageId(imageId) {
 
 
 
+
+
 /** Runs the main step: checks, cache restore, dependencies, build, size report. */
 async function runMain() {
     const report = {
@@ -106386,6 +106495,8 @@ async function runMain() {
         info(`Go ${goEnv.version}${goEnv.isDefault ? ' (not installed, default paths)' : ''}: ` +
             `GOMODCACHE=${goEnv.modCache}, GOCACHE=${goEnv.buildCache}.`);
         const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+        if (mode === 'modules')
+            await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
         let session;
         if (inputs.cache) {
             session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report);
@@ -106422,10 +106533,13 @@ async function runMain() {
 /** Reads the Dockerfile, warns about lines that defeat the Go caches, and plans the routes. */
 function analyzeDockerfile(inputs, goEnv, report) {
     const dockerfileText = external_node_fs_namespaceObject.readFileSync(inputs.file, 'utf8');
-    const search = findGoCacheMounts(parseDockerfile(dockerfileText, inputs.buildArgs), inputs.cacheMounts);
+    const parsed = parseDockerfile(dockerfileText, inputs.buildArgs);
+    const search = findGoCacheMounts(parsed, inputs.cacheMounts);
     for (const warning of search.warnings)
         core_warning(warning);
     const dockerPlan = planDockerCaches(dockerfileText, search, goEnv.modCache, dockerBuildCacheDirectory(goEnv.buildCache), external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(inputs.workingDirectory, 'vendor')));
+    const buildStage = findGoBuildStage(parsed);
+    dockerPlan.builderImage = buildStage ? resolveBaseImage(parsed, buildStage) : '';
     report.cacheRoutes = dockerPlan.routes;
     report.cacheAdvice = dockerPlan.advice;
     setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));
@@ -106436,6 +106550,27 @@ function analyzeDockerfile(inputs, goEnv, report) {
         info(`Go caches reach the build through: ${dockerPlan.routes.join(', ')}.`);
     }
     return dockerPlan;
+}
+/**
+ * Fails before the build when the builder image's Go is older than go.mod requires, and warns
+ * when the runner's is.
+ */
+async function checkGoToolchains(inputs, goEnv, builderImage) {
+    const requirement = readModuleGoRequirement(inputs.workingDirectory);
+    const runnerProblem = goEnv.isDefault
+        ? ''
+        : findRunnerToolchainProblem(requirement, goEnv.version);
+    if (runnerProblem)
+        core_warning(runnerProblem);
+    if (!builderImage || !requirement.go)
+        return;
+    const imageGo = await readImageGo(builderImage);
+    if (!imageGo)
+        return;
+    info(`Builder image ${builderImage}: ${imageGo.version?.text ?? 'unknown Go'}, GOTOOLCHAIN=${imageGo.toolchainMode}.`);
+    const imageProblem = findImageToolchainProblem(requirement, builderImage, imageGo);
+    if (imageProblem)
+        throw new InputError(imageProblem);
 }
 async function restoreCaches(inputs, goEnv, mode, dockerPlan, report) {
     const backend = selectCacheBackend(inputs.localCacheDir);

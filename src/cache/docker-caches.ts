@@ -24,6 +24,8 @@ export interface DockerCachePlan {
   needsGoModVendor: boolean;
   /** The two-line Dockerfile change that lets the caches in, when no route applies. */
   advice: string;
+  /** Base image of the stage that runs go build, or '' when none was found. */
+  builderImage: string;
 }
 
 export const MODULE_CACHE_CONTEXT = 'gomodcache';
@@ -80,6 +82,7 @@ export function planDockerCaches(
     buildContexts,
     needsGoModVendor: copiesVendor && !projectHasVendor,
     advice: routes.length === 0 ? MOUNT_ADVICE : '',
+    builderImage: '',
   };
 }
 
