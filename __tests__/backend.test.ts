@@ -84,3 +84,47 @@ describe('LocalCacheBackend with a truncated archive', () => {
     expect(fs.existsSync(path.join(source, 'big.bin'))).toBe(false);
   });
 });
+
+describe('LocalCacheBackend exclusions', () => {
+  test('toolchain left out of archive', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-exclude-'));
+    const modCache = path.join(work, 'mod');
+    makeTree(modCache, {
+      'example.com/a@v1.0.0/a.go': 'package a',
+      'golang.org/toolchain@v0.0.1-go1.27.0.linux-amd64/bin/go': 'binary',
+      'cache/download/golang.org/toolchain/@v/v0.0.1-go1.27.0.linux-amd64.zip': 'zip',
+      'cache/download/example.com/a/@v/v1.0.0.zip': 'zip',
+    });
+    const backend = new LocalCacheBackend(path.join(work, 'store'));
+    const paths = [
+      modCache,
+      `!${modCache}/golang.org/toolchain@*`,
+      `!${modCache}/cache/download/golang.org/toolchain`,
+    ];
+    await backend.save(paths, 'key');
+    fs.rmSync(modCache, { recursive: true });
+    await backend.restore(paths, 'key', []);
+
+    expect(fs.existsSync(path.join(modCache, 'example.com/a@v1.0.0/a.go'))).toBe(true);
+    expect(fs.existsSync(path.join(modCache, 'cache/download/example.com/a/@v/v1.0.0.zip'))).toBe(
+      true,
+    );
+    expect(
+      fs.existsSync(path.join(modCache, 'golang.org/toolchain@v0.0.1-go1.27.0.linux-amd64')),
+    ).toBe(false);
+    expect(fs.existsSync(path.join(modCache, 'cache/download/golang.org/toolchain'))).toBe(false);
+  });
+
+  test('restore over read-only module directories', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-readonly-'));
+    const modCache = path.join(work, 'mod');
+    makeTree(modCache, { 'example.com/a@v1.0.0/a.go': 'package a' });
+    const backend = new LocalCacheBackend(path.join(work, 'store'));
+    await backend.save([modCache], 'key');
+    fs.chmodSync(path.join(modCache, 'example.com/a@v1.0.0'), 0o555);
+    fs.chmodSync(path.join(modCache, 'example.com'), 0o555);
+
+    expect(await backend.restore([modCache], 'key', [])).toBe('key');
+    expect(fs.statSync(path.join(modCache, 'example.com/a@v1.0.0')).mode & 0o200).toBe(0o200);
+  });
+});

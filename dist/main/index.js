@@ -99428,7 +99428,28 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
+;// CONCATENATED MODULE: ./src/fs-utils.ts
+
+
+/**
+ * Gives the owner write access to `directory` and every directory below it, because Go makes
+ * module cache directories read-only. Does nothing when `directory` does not exist.
+ */
+function makeWritable(directory) {
+    if (!external_node_fs_namespaceObject.existsSync(directory))
+        return;
+    const walk = (current) => {
+        external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
+        for (const entry of external_node_fs_namespaceObject.readdirSync(current, { withFileTypes: true })) {
+            if (entry.isDirectory())
+                walk(external_node_path_namespaceObject.join(current, entry.name));
+        }
+    };
+    walk(directory);
+}
+
 ;// CONCATENATED MODULE: ./src/cache/backend.ts
+
 
 
 
@@ -99483,8 +99504,12 @@ class backend_LocalCacheBackend {
         if (listing.exitCode !== 0) {
             throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
         }
-        for (const cachePath of paths)
+        for (const cachePath of backend_includedPaths(paths)) {
+            // Go makes module directories read-only, which would stop a restore over an existing
+            // module cache for any user but root.
+            makeWritable(cachePath);
             external_node_fs_namespaceObject.mkdirSync(cachePath, { recursive: true });
+        }
         await exec_exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
         return matchedKey;
     }
@@ -99493,14 +99518,19 @@ class backend_LocalCacheBackend {
         if (external_node_fs_namespaceObject.existsSync(archive))
             return false;
         external_node_fs_namespaceObject.mkdirSync(this.directory, { recursive: true });
-        const members = paths
+        const members = backend_includedPaths(paths)
             .filter((cachePath) => external_node_fs_namespaceObject.existsSync(cachePath))
             .map((cachePath) => external_node_path_namespaceObject.resolve(cachePath).slice(1));
+        const excludes = paths
+            .filter((cachePath) => cachePath.startsWith('!'))
+            .map((cachePath) => `--exclude=${external_node_path_namespaceObject.resolve(cachePath.slice(1)).slice(1)}`);
         // Write under a temporary name and rename, so that a concurrent reader or a crash never
         // sees half an archive.
         const partial = `${archive}.${process.pid}.partial`;
         try {
-            await exec_exec('tar', ['-cf', partial, '-C', '/', ...members], { silent: true });
+            await exec_exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {
+                silent: true,
+            });
             if (external_node_fs_namespaceObject.existsSync(archive))
                 return false;
             external_node_fs_namespaceObject.renameSync(partial, archive);
@@ -99533,6 +99563,10 @@ class backend_LocalCacheBackend {
     archivePath(key) {
         return external_node_path_namespaceObject.join(this.directory, `${encodeURIComponent(key)}.tar`);
     }
+}
+/** Returns the paths to archive, without the `!`-prefixed exclusions that @actions/cache takes. */
+function backend_includedPaths(paths) {
+    return paths.filter((cachePath) => !cachePath.startsWith('!'));
 }
 /**
  * Chooses the Actions cache service where the runner configures it, and the local directory
@@ -99672,6 +99706,7 @@ function lastLines(text, count) {
 }
 
 ;// CONCATENATED MODULE: ./src/cache/mount-transfer.ts
+
 
 
 
@@ -99890,19 +99925,6 @@ async function exportCacheMount(found, hostDirectory, builder) {
         external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
     }
 }
-/** Gives the owner write access below `directory`, because Go makes module directories read-only. */
-function makeWritable(directory) {
-    if (!external_node_fs_namespaceObject.existsSync(directory))
-        return;
-    const walk = (current) => {
-        external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
-        for (const entry of external_node_fs_namespaceObject.readdirSync(current, { withFileTypes: true })) {
-            if (entry.isDirectory())
-                walk(external_node_path_namespaceObject.join(current, entry.name));
-        }
-    };
-    walk(directory);
-}
 
 ;// CONCATENATED MODULE: ./src/cache/docker-caches.ts
 
@@ -100075,14 +100097,15 @@ async function saveGoCaches(backend, caches) {
             core.info(`Go ${goCache.name} cache: restored from its exact key ${goCache.primaryKey}, not saved again.`);
             continue;
         }
-        const present = goCache.paths.filter((cachePath) => hasFiles(cachePath));
+        const present = includedPaths(goCache.paths).filter((cachePath) => hasFiles(cachePath));
         if (present.length === 0) {
             core.info(`Go ${goCache.name} cache: nothing in ${goCache.paths.join(', ')}, not saved.`);
             continue;
         }
         const started = Date.now();
         try {
-            const saved = await backend.save(present, goCache.primaryKey);
+            const exclusions = goCache.paths.filter((cachePath) => cachePath.startsWith('!'));
+            const saved = await backend.save([...present, ...exclusions], goCache.primaryKey);
             const seconds = ((Date.now() - started) / 1000).toFixed(1);
             core.info(saved
                 ? `Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`
@@ -100703,6 +100726,17 @@ async function localImageId(imageRef) {
     return result.exitCode === 0 ? result.stdout.trim() : '';
 }
 /**
+ * Returns exclusions for the Go toolchains that `go` downloads into the module cache when
+ * go.mod needs a newer Go (golang.org/toolchain). They are large, belong to one platform and
+ * come back on their own, so they are not saved with the modules.
+ */
+function toolchainExclusions(modCache) {
+    return [
+        `!${external_node_path_namespaceObject.join(modCache, 'golang.org', 'toolchain@*')}`,
+        `!${external_node_path_namespaceObject.join(modCache, 'cache', 'download', 'golang.org', 'toolchain')}`,
+    ];
+}
+/**
  * Lists the Go caches of this project: the module cache (or dep's source cache), and the
  * build cache. When the Dockerfile has a Go build cache mount or reads the gocache build
  * context, the build cache is the Docker build's, keyed by the builder stage's base image and
@@ -100722,7 +100756,7 @@ async function planGoCaches(inputs, goEnv, mode, dockerPlan) {
         caches.push({
             name: 'modules',
             usedBy: 'runner',
-            paths: [goEnv.modCache],
+            paths: [goEnv.modCache, ...toolchainExclusions(goEnv.modCache)],
             ...moduleCacheKeys(keyInputs),
         });
     }

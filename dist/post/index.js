@@ -98587,7 +98587,28 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
+;// CONCATENATED MODULE: ./src/fs-utils.ts
+
+
+/**
+ * Gives the owner write access to `directory` and every directory below it, because Go makes
+ * module cache directories read-only. Does nothing when `directory` does not exist.
+ */
+function makeWritable(directory) {
+    if (!external_node_fs_namespaceObject.existsSync(directory))
+        return;
+    const walk = (current) => {
+        external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
+        for (const entry of external_node_fs_namespaceObject.readdirSync(current, { withFileTypes: true })) {
+            if (entry.isDirectory())
+                walk(external_node_path_namespaceObject.join(current, entry.name));
+        }
+    };
+    walk(directory);
+}
+
 ;// CONCATENATED MODULE: ./src/cache/backend.ts
+
 
 
 
@@ -98642,8 +98663,12 @@ class LocalCacheBackend {
         if (listing.exitCode !== 0) {
             throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
         }
-        for (const cachePath of paths)
+        for (const cachePath of includedPaths(paths)) {
+            // Go makes module directories read-only, which would stop a restore over an existing
+            // module cache for any user but root.
+            makeWritable(cachePath);
             external_node_fs_namespaceObject.mkdirSync(cachePath, { recursive: true });
+        }
         await exec_exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
         return matchedKey;
     }
@@ -98652,14 +98677,19 @@ class LocalCacheBackend {
         if (external_node_fs_namespaceObject.existsSync(archive))
             return false;
         external_node_fs_namespaceObject.mkdirSync(this.directory, { recursive: true });
-        const members = paths
+        const members = includedPaths(paths)
             .filter((cachePath) => external_node_fs_namespaceObject.existsSync(cachePath))
             .map((cachePath) => external_node_path_namespaceObject.resolve(cachePath).slice(1));
+        const excludes = paths
+            .filter((cachePath) => cachePath.startsWith('!'))
+            .map((cachePath) => `--exclude=${external_node_path_namespaceObject.resolve(cachePath.slice(1)).slice(1)}`);
         // Write under a temporary name and rename, so that a concurrent reader or a crash never
         // sees half an archive.
         const partial = `${archive}.${process.pid}.partial`;
         try {
-            await exec_exec('tar', ['-cf', partial, '-C', '/', ...members], { silent: true });
+            await exec_exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {
+                silent: true,
+            });
             if (external_node_fs_namespaceObject.existsSync(archive))
                 return false;
             external_node_fs_namespaceObject.renameSync(partial, archive);
@@ -98692,6 +98722,10 @@ class LocalCacheBackend {
     archivePath(key) {
         return external_node_path_namespaceObject.join(this.directory, `${encodeURIComponent(key)}.tar`);
     }
+}
+/** Returns the paths to archive, without the `!`-prefixed exclusions that @actions/cache takes. */
+function includedPaths(paths) {
+    return paths.filter((cachePath) => !cachePath.startsWith('!'));
 }
 /**
  * Chooses the Actions cache service where the runner configures it, and the local directory
@@ -98756,14 +98790,15 @@ async function saveGoCaches(backend, caches) {
             info(`Go ${goCache.name} cache: restored from its exact key ${goCache.primaryKey}, not saved again.`);
             continue;
         }
-        const present = goCache.paths.filter((cachePath) => hasFiles(cachePath));
+        const present = includedPaths(goCache.paths).filter((cachePath) => hasFiles(cachePath));
         if (present.length === 0) {
             info(`Go ${goCache.name} cache: nothing in ${goCache.paths.join(', ')}, not saved.`);
             continue;
         }
         const started = Date.now();
         try {
-            const saved = await backend.save(present, goCache.primaryKey);
+            const exclusions = goCache.paths.filter((cachePath) => cachePath.startsWith('!'));
+            const saved = await backend.save([...present, ...exclusions], goCache.primaryKey);
             const seconds = ((Date.now() - started) / 1000).toFixed(1);
             info(saved
                 ? `Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeWritable } from '../fs-utils.js';
 
 /** A store of cache entries: the GitHub Actions cache service or a local directory. */
 export interface CacheBackend {
@@ -70,7 +71,12 @@ export class LocalCacheBackend implements CacheBackend {
     if (listing.exitCode !== 0) {
       throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
     }
-    for (const cachePath of paths) fs.mkdirSync(cachePath, { recursive: true });
+    for (const cachePath of includedPaths(paths)) {
+      // Go makes module directories read-only, which would stop a restore over an existing
+      // module cache for any user but root.
+      makeWritable(cachePath);
+      fs.mkdirSync(cachePath, { recursive: true });
+    }
     await exec.exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
     return matchedKey;
   }
@@ -79,14 +85,19 @@ export class LocalCacheBackend implements CacheBackend {
     const archive = this.archivePath(key);
     if (fs.existsSync(archive)) return false;
     fs.mkdirSync(this.directory, { recursive: true });
-    const members = paths
+    const members = includedPaths(paths)
       .filter((cachePath) => fs.existsSync(cachePath))
       .map((cachePath) => path.resolve(cachePath).slice(1));
+    const excludes = paths
+      .filter((cachePath) => cachePath.startsWith('!'))
+      .map((cachePath) => `--exclude=${path.resolve(cachePath.slice(1)).slice(1)}`);
     // Write under a temporary name and rename, so that a concurrent reader or a crash never
     // sees half an archive.
     const partial = `${archive}.${process.pid}.partial`;
     try {
-      await exec.exec('tar', ['-cf', partial, '-C', '/', ...members], { silent: true });
+      await exec.exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {
+        silent: true,
+      });
       if (fs.existsSync(archive)) return false;
       fs.renameSync(partial, archive);
     } finally {
@@ -117,6 +128,11 @@ export class LocalCacheBackend implements CacheBackend {
   private archivePath(key: string): string {
     return path.join(this.directory, `${encodeURIComponent(key)}.tar`);
   }
+}
+
+/** Returns the paths to archive, without the `!`-prefixed exclusions that @actions/cache takes. */
+export function includedPaths(paths: string[]): string[] {
+  return paths.filter((cachePath) => !cachePath.startsWith('!'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
-import { CacheBackend, LocalCacheBackend, ActionsCacheBackend } from './backend.js';
+import { ActionsCacheBackend, CacheBackend, includedPaths, LocalCacheBackend } from './backend.js';
 import { CacheKeys } from './keys.js';
 
 /** One Go cache: what it contains, where, and under which keys. */
@@ -92,14 +92,15 @@ export async function saveGoCaches(backend: CacheBackend, caches: GoCache[]): Pr
       );
       continue;
     }
-    const present = goCache.paths.filter((cachePath) => hasFiles(cachePath));
+    const present = includedPaths(goCache.paths).filter((cachePath) => hasFiles(cachePath));
     if (present.length === 0) {
       core.info(`Go ${goCache.name} cache: nothing in ${goCache.paths.join(', ')}, not saved.`);
       continue;
     }
     const started = Date.now();
     try {
-      const saved = await backend.save(present, goCache.primaryKey);
+      const exclusions = goCache.paths.filter((cachePath) => cachePath.startsWith('!'));
+      const saved = await backend.save([...present, ...exclusions], goCache.primaryKey);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       core.info(
         saved

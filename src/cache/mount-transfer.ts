@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { lastLines } from '../docker/buildx.js';
+import { makeWritable } from '../fs-utils.js';
 import { GoCacheMount } from './mount-finder.js';
 
 /**
@@ -270,16 +271,4 @@ export async function exportCacheMount(
     fs.rmSync(outputDirectory, { recursive: true, force: true });
     fs.rmSync(emptyContext, { recursive: true, force: true });
   }
-}
-
-/** Gives the owner write access below `directory`, because Go makes module directories read-only. */
-function makeWritable(directory: string): void {
-  if (!fs.existsSync(directory)) return;
-  const walk = (current: string): void => {
-    fs.chmodSync(current, fs.statSync(current).mode | 0o200);
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(path.join(current, entry.name));
-    }
-  };
-  walk(directory);
 }

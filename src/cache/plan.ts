@@ -32,6 +32,18 @@ async function localImageId(imageRef: string): Promise<string> {
 }
 
 /**
+ * Returns exclusions for the Go toolchains that `go` downloads into the module cache when
+ * go.mod needs a newer Go (golang.org/toolchain). They are large, belong to one platform and
+ * come back on their own, so they are not saved with the modules.
+ */
+export function toolchainExclusions(modCache: string): string[] {
+  return [
+    `!${path.join(modCache, 'golang.org', 'toolchain@*')}`,
+    `!${path.join(modCache, 'cache', 'download', 'golang.org', 'toolchain')}`,
+  ];
+}
+
+/**
  * Lists the Go caches of this project: the module cache (or dep's source cache), and the
  * build cache. When the Dockerfile has a Go build cache mount or reads the gocache build
  * context, the build cache is the Docker build's, keyed by the builder stage's base image and
@@ -56,7 +68,7 @@ export async function planGoCaches(
     caches.push({
       name: 'modules',
       usedBy: 'runner',
-      paths: [goEnv.modCache],
+      paths: [goEnv.modCache, ...toolchainExclusions(goEnv.modCache)],
       ...moduleCacheKeys(keyInputs),
     });
   } else if (mode === 'dep') {

@@ -137,7 +137,11 @@ export function computeDelta(
   return current.map((platformSize) => {
     const { platform } = platformSize;
     if (effective.kind === 'none') {
-      return { platform, uncompressed: missing(effective.reason), compressed: missing(effective.reason) };
+      return {
+        platform,
+        uncompressed: missing(effective.reason),
+        compressed: missing(effective.reason),
+      };
     }
     if (effective.kind === 'number') {
       return {
