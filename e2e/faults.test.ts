@@ -243,4 +243,52 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
       expect(second.main.stdout).toMatch(/go mod download added [1-9]\d* module archives/);
     });
   });
+  describe('tampered module cache', () => {
+    const work = makeTempDirectory('e2e-tampered-');
+    const project = copyExample('go2docker');
+    const env = runnerEnv(project, work);
+    const store = path.join(work, 'store');
+    const inputs = {
+      'working-directory': 'go2docker',
+      tags: 'go2docker:tampered',
+      'local-cache-dir': store,
+    };
+    let second: ActionRun;
+
+    beforeAll(async () => {
+      await runAction({ inputs, env });
+      // Change one file of a module and save the archive again under the same key, as a
+      // poisoned cache entry would arrive.
+      const archive = fs.readdirSync(store).find((name) => name.startsWith('go-buildx-gomod-'))!;
+      const uuidFile = path.join(env.GOMODCACHE, 'github.com', 'google', 'uuid@v1.6.0', 'uuid.go');
+      fs.chmodSync(uuidFile, 0o644);
+      fs.appendFileSync(uuidFile, '\n// tampered\n');
+      fs.rmSync(path.join(store, archive));
+      execFileSync('tar', ['-cf', path.join(store, archive), '-C', '/', env.GOMODCACHE.slice(1)]);
+      removeModuleCache(env.GOMODCACHE);
+      second = await runAction({ inputs, env });
+    }, ACTION_RUN_TIMEOUT_MS);
+
+    afterAll(() => {
+      removeModuleCache(env.GOMODCACHE);
+    });
+
+    test('verify discards the cache', () => {
+      expect(second.main.stdout).toContain(
+        '::warning::go mod verify found modules in the restored cache',
+      );
+      expect(second.main.stdout).toContain('github.com/google/uuid v1.6.0: dir has been modified');
+      expect(second.outputs['cache-hit']).toBe('false');
+    });
+
+    test('modules downloaded again and build succeeds', () => {
+      expect(second.main.stdout).toMatch(/go mod download added [1-9]\d* module archives/);
+      expect(second.main.exitCode).toBe(0);
+    });
+
+    test('module file clean again', () => {
+      const uuidFile = path.join(env.GOMODCACHE, 'github.com', 'google', 'uuid@v1.6.0', 'uuid.go');
+      expect(fs.readFileSync(uuidFile, 'utf8')).not.toContain('// tampered');
+    });
+  });
 });

@@ -29,7 +29,12 @@ import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
 import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
 import { findGoBuildStage, parseDockerfile, resolveBaseImage } from './docker/dockerfile.js';
 import { measureImageSize } from './docker/image.js';
-import { detectDependencyMode, fetchDependencies, findDep } from './go/dependencies.js';
+import {
+  detectDependencyMode,
+  fetchDependencies,
+  findDep,
+  verifyModuleCache,
+} from './go/dependencies.js';
 import { GoEnvironment, readGoEnvironment } from './go/env.js';
 import {
   findImageToolchainProblem,
@@ -95,6 +100,17 @@ export async function runMain(): Promise<void> {
       goEnv.modCache,
       !goEnv.isDefault,
     );
+    // Verified after the download, when the cache has every module the build needs.
+    if (inputs.verifyModules && session && !goEnv.isDefault && mode === 'modules') {
+      if (!(await verifyRestoredModules(inputs, session))) {
+        report.dependencies = await fetchDependencies(
+          inputs.workingDirectory,
+          mode,
+          goEnv.modCache,
+          true,
+        );
+      }
+    }
     if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
       await runGoModVendor(inputs.workingDirectory);
     if (session) {
@@ -173,6 +189,30 @@ async function checkGoToolchains(
   );
   const imageProblem = findImageToolchainProblem(requirement, builderImage, imageGo);
   if (imageProblem) throw new InputError(imageProblem);
+}
+
+/**
+ * Checks a restored module cache with go mod verify before the build uses it, and returns
+ * false when it was tampered and removed. An entry restored from the exact key cannot be
+ * replaced by saving again, so the warning then says how to leave it behind.
+ */
+async function verifyRestoredModules(
+  inputs: ActionInputs,
+  session: CacheSession,
+): Promise<boolean> {
+  const moduleCache = session.plan.caches.find((goCache) => goCache.name === 'modules');
+  if (!moduleCache?.matchedKey) return true;
+  if (await verifyModuleCache(inputs.workingDirectory)) return true;
+  if (isExactKeyMatch(moduleCache)) {
+    core.warning(
+      `The cache entry ${moduleCache.matchedKey} is tampered and keeps its key. Change ` +
+        "'cache-key-prefix' to stop restoring it, or delete it in the repository's cache settings.",
+    );
+  }
+  moduleCache.matchedKey = undefined;
+  core.setOutput(Output.CacheHit, 'false');
+  core.saveState(State.CachePlan, JSON.stringify(session.plan));
+  return false;
 }
 
 async function restoreCaches(

@@ -14,6 +14,7 @@ export const Input = {
   CacheKeyPrefix: 'cache-key-prefix',
   CacheSave: 'cache-save',
   CacheMounts: 'cache-mounts',
+  VerifyModules: 'verify-modules',
   LocalCacheDir: 'local-cache-dir',
 } as const;
 

@@ -30,6 +30,8 @@ export interface ActionInputs {
   cache: boolean;
   cacheKeyPrefix: string;
   cacheSave: CacheSavePolicy;
+  /** Run go mod verify on a restored module cache. */
+  verifyModules: boolean;
   /** Extra cache mount targets mapped to a Go cache, from the cache-mounts input. */
   cacheMounts: Map<string, GoCacheKind>;
   localCacheDir: string;
@@ -172,6 +174,7 @@ export function getInputs(): ActionInputs {
     cache: parseBoolean(Input.Cache, core.getInput(Input.Cache), true),
     cacheKeyPrefix: parseCacheKeyPrefix(core.getInput(Input.CacheKeyPrefix) || 'go-buildx'),
     cacheSave: parseCacheSave(core.getInput(Input.CacheSave)),
+    verifyModules: parseBoolean(Input.VerifyModules, core.getInput(Input.VerifyModules), true),
     cacheMounts: parseManualMountTargets(parseList(core.getInput(Input.CacheMounts), false)),
     localCacheDir: localCacheDirInput
       ? path.resolve(workspace, localCacheDirInput)

@@ -100651,6 +100651,32 @@ async function runDepEnsure(workingDirectory) {
         await exec_exec(depPath, ['ensure', '-vendor-only', '-v'], { cwd: workingDirectory });
     });
 }
+/**
+ * Runs `go mod verify` over a restored module cache. When a module differs from the hash Go
+ * recorded at download time, the whole module cache is removed with `go clean -modcache`, so
+ * the build downloads and checks every module again instead of building with tampered code.
+ * Returns true when the cache was kept.
+ */
+async function verifyModuleCache(workingDirectory) {
+    const result = await getExecOutput('go', ['mod', 'verify'], {
+        cwd: workingDirectory,
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    if (result.exitCode === 0) {
+        info('go mod verify: all modules in the restored cache match their recorded hashes.');
+        return true;
+    }
+    const details = (result.stdout + result.stderr)
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.endsWith(': verified'))
+        .slice(0, 10)
+        .join('\n');
+    core_warning('go mod verify found modules in the restored cache that differ from the hashes Go recorded ' +
+        `when it downloaded them, so the module cache was removed and is downloaded again:\n${details}`);
+    await exec_exec('go', ['clean', '-modcache'], { cwd: workingDirectory, silent: true });
+    return false;
+}
 
 ;// CONCATENATED MODULE: ./src/cache/keys.ts
 
@@ -105842,6 +105868,7 @@ const Input = {
     CacheKeyPrefix: 'cache-key-prefix',
     CacheSave: 'cache-save',
     CacheMounts: 'cache-mounts',
+    VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
 };
 /** Output names, exactly as action.yml declares them. */
@@ -106271,6 +106298,7 @@ function getInputs() {
         cache: parseBoolean(Input.Cache, getInput(Input.Cache), true),
         cacheKeyPrefix: parseCacheKeyPrefix(getInput(Input.CacheKeyPrefix) || 'go-buildx'),
         cacheSave: parseCacheSave(getInput(Input.CacheSave)),
+        verifyModules: parseBoolean(Input.VerifyModules, getInput(Input.VerifyModules), true),
         cacheMounts: parseManualMountTargets(parseList(getInput(Input.CacheMounts), false)),
         localCacheDir: localCacheDirInput
             ? external_node_path_namespaceObject.resolve(workspace, localCacheDirInput)
@@ -106540,6 +106568,12 @@ async function runMain() {
             setOutput(Output.CacheHit, 'false');
         }
         report.dependencies = await fetchDependencies(inputs.workingDirectory, mode, goEnv.modCache, !goEnv.isDefault);
+        // Verified after the download, when the cache has every module the build needs.
+        if (inputs.verifyModules && session && !goEnv.isDefault && mode === 'modules') {
+            if (!(await verifyRestoredModules(inputs, session))) {
+                report.dependencies = await fetchDependencies(inputs.workingDirectory, mode, goEnv.modCache, true);
+            }
+        }
         if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
             await runGoModVendor(inputs.workingDirectory);
         if (session) {
@@ -106605,6 +106639,26 @@ async function checkGoToolchains(inputs, goEnv, builderImage) {
     const imageProblem = findImageToolchainProblem(requirement, builderImage, imageGo);
     if (imageProblem)
         throw new InputError(imageProblem);
+}
+/**
+ * Checks a restored module cache with go mod verify before the build uses it, and returns
+ * false when it was tampered and removed. An entry restored from the exact key cannot be
+ * replaced by saving again, so the warning then says how to leave it behind.
+ */
+async function verifyRestoredModules(inputs, session) {
+    const moduleCache = session.plan.caches.find((goCache) => goCache.name === 'modules');
+    if (!moduleCache?.matchedKey)
+        return true;
+    if (await verifyModuleCache(inputs.workingDirectory))
+        return true;
+    if (isExactKeyMatch(moduleCache)) {
+        core_warning(`The cache entry ${moduleCache.matchedKey} is tampered and keeps its key. Change ` +
+            "'cache-key-prefix' to stop restoring it, or delete it in the repository's cache settings.");
+    }
+    moduleCache.matchedKey = undefined;
+    setOutput(Output.CacheHit, 'false');
+    saveState(State.CachePlan, JSON.stringify(session.plan));
+    return false;
 }
 async function restoreCaches(inputs, goEnv, mode, dockerPlan, report) {
     const backend = selectCacheBackend(inputs.localCacheDir);

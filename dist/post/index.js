@@ -98857,6 +98857,7 @@ const Input = {
     CacheKeyPrefix: 'cache-key-prefix',
     CacheSave: 'cache-save',
     CacheMounts: 'cache-mounts',
+    VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
 };
 /** Output names, exactly as action.yml declares them. */

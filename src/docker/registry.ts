@@ -90,7 +90,9 @@ export function parseManifestDocument(text: string): ManifestDocument {
     (mediaType === '' && Array.isArray(document.manifests));
   if (isIndex) {
     if (!Array.isArray(document.manifests)) {
-      throw new Error(`Invalid index of media type ${mediaType}: the 'manifests' field is missing.`);
+      throw new Error(
+        `Invalid index of media type ${mediaType}: the 'manifests' field is missing.`,
+      );
     }
     return {
       kind: 'index',
@@ -244,8 +246,7 @@ async function collectIndex(
       await collectIndex(repository, child.manifests, measurement, depth + 1);
       continue;
     }
-    const platform =
-      formatPlatform(descriptor.platform) || (await readConfigPlatform(byDigest));
+    const platform = formatPlatform(descriptor.platform) || (await readConfigPlatform(byDigest));
     measurement.platforms.push(summarizeImageManifest(child, descriptor, platform));
   }
 }

@@ -134,3 +134,32 @@ async function runDepEnsure(workingDirectory: string): Promise<void> {
     await exec.exec(depPath, ['ensure', '-vendor-only', '-v'], { cwd: workingDirectory });
   });
 }
+
+/**
+ * Runs `go mod verify` over a restored module cache. When a module differs from the hash Go
+ * recorded at download time, the whole module cache is removed with `go clean -modcache`, so
+ * the build downloads and checks every module again instead of building with tampered code.
+ * Returns true when the cache was kept.
+ */
+export async function verifyModuleCache(workingDirectory: string): Promise<boolean> {
+  const result = await exec.getExecOutput('go', ['mod', 'verify'], {
+    cwd: workingDirectory,
+    silent: true,
+    ignoreReturnCode: true,
+  });
+  if (result.exitCode === 0) {
+    core.info('go mod verify: all modules in the restored cache match their recorded hashes.');
+    return true;
+  }
+  const details = (result.stdout + result.stderr)
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.endsWith(': verified'))
+    .slice(0, 10)
+    .join('\n');
+  core.warning(
+    'go mod verify found modules in the restored cache that differ from the hashes Go recorded ' +
+      `when it downloaded them, so the module cache was removed and is downloaded again:\n${details}`,
+  );
+  await exec.exec('go', ['clean', '-modcache'], { cwd: workingDirectory, silent: true });
+  return false;
+}

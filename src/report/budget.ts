@@ -202,6 +202,11 @@ function platformLabel(platform: string): string {
   return platform ? `${platform}: ` : '';
 }
 
+/** Starts a message with a capital letter when it does not start with a platform label. */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function checkMaxSize(
   platformSize: PlatformSize,
   limit: SizeLimit,
@@ -211,7 +216,9 @@ function checkMaxSize(
   const size = sizeOf(platformSize, kind);
   if (size === undefined) {
     result.skipped.push(
-      `${platformLabel(platformSize.platform)}max-size not checked: the ${kind} size was not measured.`,
+      sentence(
+        `${platformLabel(platformSize.platform)}the max-size budget was not checked: the ${kind} size was not measured.`,
+      ),
     );
     return;
   }
@@ -225,10 +232,11 @@ function checkMaxSize(
     actualBytes: size,
     limitBytes: limit.bytes,
     largestLayers: layers,
-    message:
+    message: sentence(
       `${platformLabel(platformSize.platform)}the ${kind} image size ${formatSizeWithBytes(size)} ` +
-      `is over max-size ${limit.text} (${limit.bytes} bytes) by ${size - limit.bytes} bytes. ` +
-      describeLargestLayers(layers, kind),
+        `is over max-size ${limit.text} (${limit.bytes} bytes) by ${size - limit.bytes} bytes. ` +
+        describeLargestLayers(layers, kind),
+    ),
   });
 }
 
@@ -278,7 +286,7 @@ function checkMaxIncrease(
     actualBytes: change.bytes,
     limitBytes: allowed,
     largestLayers: layers,
-    message: `${label}${growth}, ${limitText}. ${describeLargestLayers(layers, kind)}`,
+    message: sentence(`${label}${growth}, ${limitText}. ${describeLargestLayers(layers, kind)}`),
   });
 }
 
@@ -303,7 +311,9 @@ export function checkBudgets(
     const change = deltas[index][kind];
     if (change.bytes === null) {
       result.skipped.push(
-        `${platformLabel(platformSize.platform)}max-increase not checked: ${change.reason}.`,
+        sentence(
+          `${platformLabel(platformSize.platform)}the max-increase budget was not checked: ${change.reason}.`,
+        ),
       );
       return;
     }

@@ -26,7 +26,8 @@ import {
 export const REPORT_TOOL = 'go-buildx-action';
 export const REPORT_SCHEMA_VERSION = 1;
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** The image a report describes. */
@@ -120,7 +121,9 @@ export function baselineFromReport(report: JsonReport, source: string): Baseline
   const platforms: BaselinePlatform[] = report.platforms.map((platform) => ({
     platform: platform.platform,
     uncompressedBytes: platform.uncompressedBytes,
-    ...(platform.compressedBytes === undefined ? {} : { compressedBytes: platform.compressedBytes }),
+    ...(platform.compressedBytes === undefined
+      ? {}
+      : { compressedBytes: platform.compressedBytes }),
   }));
   return { kind: 'report', source, platforms };
 }
@@ -205,7 +208,9 @@ export function validateJsonReport(data: unknown, source: string): JsonReport {
     run: readRun(reader, data.run),
     image: {
       name: reader.string(image.name, 'image.name'),
-      tags: reader.array(image.tags, 'image.tags').map((tag, i) => reader.string(tag, `image.tags[${i}]`)),
+      tags: reader
+        .array(image.tags, 'image.tags')
+        .map((tag, i) => reader.string(tag, `image.tags[${i}]`)),
       imageId: reader.string(image.imageId, 'image.imageId'),
       digest: reader.string(image.digest, 'image.digest'),
     },
@@ -217,7 +222,9 @@ export function validateJsonReport(data: unknown, source: string): JsonReport {
       .map((cache, i) => reader.object(cache, `caches[${i}]`) as JsonObject),
     timings: readTimings(reader, data.timings),
     baseline: readBaseline(reader, data.baseline),
-    delta: reader.array(data.delta, 'delta').map((delta, i) => readPlatformDelta(reader, delta, `delta[${i}]`)),
+    delta: reader
+      .array(data.delta, 'delta')
+      .map((delta, i) => readPlatformDelta(reader, delta, `delta[${i}]`)),
     budgets: readBudgets(reader, data.budgets),
   };
 }
@@ -261,7 +268,9 @@ class FieldReader {
   /** A finite number; `whole` requires a safe integer, as byte counts are. */
   number(value: unknown, field: string, whole = false): number {
     const valid =
-      typeof value === 'number' && Number.isFinite(value) && (!whole || Number.isSafeInteger(value));
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (!whole || Number.isSafeInteger(value));
     return valid ? value : this.fail(field, whole ? 'a whole number' : 'a number', value);
   }
 
@@ -334,7 +343,11 @@ function readTimings(reader: FieldReader, value: unknown): Record<string, number
   return result;
 }
 
-function readBaselinePlatform(reader: FieldReader, value: unknown, field: string): BaselinePlatform {
+function readBaselinePlatform(
+  reader: FieldReader,
+  value: unknown,
+  field: string,
+): BaselinePlatform {
   const platform = reader.object(value, field);
   const result: BaselinePlatform = {
     platform: reader.string(platform.platform, `${field}.platform`),
@@ -401,10 +414,13 @@ function readSizeKind(reader: FieldReader, value: unknown, field: string): SizeK
 function readIncreaseLimit(reader: FieldReader, value: unknown, field: string): IncreaseLimit {
   const limit = reader.object(value, field);
   const text = reader.string(limit.text, `${field}.text`);
-  if (limit.kind === 'bytes') return { kind: 'bytes', bytes: reader.bytes(limit.bytes, `${field}.bytes`), text };
+  if (limit.kind === 'bytes')
+    return { kind: 'bytes', bytes: reader.bytes(limit.bytes, `${field}.bytes`), text };
   if (limit.kind === 'percent') {
     const percent = reader.number(limit.percent, `${field}.percent`);
-    return percent >= 0 ? { kind: 'percent', percent, text } : reader.fail(`${field}.percent`, '0 or more', percent);
+    return percent >= 0
+      ? { kind: 'percent', percent, text }
+      : reader.fail(`${field}.percent`, '0 or more', percent);
   }
   return reader.fail(`${field}.kind`, 'bytes or percent', limit.kind);
 }
@@ -420,7 +436,11 @@ function readLimits(reader: FieldReader, value: unknown): BudgetLimits {
     };
   }
   if (limits.maxIncrease !== undefined && limits.maxIncrease !== null)
-    result.maxIncrease = readIncreaseLimit(reader, limits.maxIncrease, 'budgets.limits.maxIncrease');
+    result.maxIncrease = readIncreaseLimit(
+      reader,
+      limits.maxIncrease,
+      'budgets.limits.maxIncrease',
+    );
   if (limits.sizeKind !== undefined && limits.sizeKind !== null)
     result.sizeKind = readSizeKind(reader, limits.sizeKind, 'budgets.limits.sizeKind');
   return result;

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseBuildSteps } from '../src/docker/build-log.js';
+import { ActionRun, runAction } from '../scripts/local-runner.mjs';
+import {
+  ACTION_RUN_TIMEOUT_MS,
+  copyExample,
+  describeWithDocker,
+  docker,
+  makeTempDirectory,
+  removeModuleCache,
+} from './support.js';
+
+/** Returns the seconds of the BuildKit step that runs go build, from the build log. */
+function goBuildStep(run: ActionRun): { seconds?: number; cached: boolean; name: string } {
+  const steps = parseBuildSteps(run.main.stderr + run.main.stdout);
+  const step = steps.find((candidate) => / RUN .*go build/.test(candidate.name));
+  if (!step) throw new Error(`No go build step in the build log:\n${run.main.stdout.slice(-3000)}`);
+  return step;
+}
+
+// A cold build, then a one-line source change and a build on a fresh runner: BuildKit's state
+// and the runner's Go caches are deleted, so only the cache entries that the first run saved
+// can make the second compile fast. The two go build steps are compared in this one test run.
+describeWithDocker('cache mounts on a fresh runner', () => {
+  const work = makeTempDirectory('e2e-mounts-');
+  const project = copyExample('goapi');
+  const env = {
+    GITHUB_WORKSPACE: path.dirname(project),
+    GOMODCACHE: path.join(work, 'gomodcache'),
+    GOCACHE: path.join(work, 'gocache'),
+  };
+  const tag = 'goapi:e2e-mounts';
+  const inputs = {
+    'working-directory': 'goapi',
+    tags: tag,
+    'local-cache-dir': path.join(work, 'cache-store'),
+  };
+  let cold: ActionRun;
+  let fresh: ActionRun;
+
+  function resetRunner(): void {
+    docker(['buildx', 'prune', '--all', '--force']);
+    removeModuleCache(env.GOMODCACHE);
+    fs.rmSync(env.GOCACHE, { recursive: true, force: true });
+    fs.rmSync(`${env.GOCACHE}-docker`, { recursive: true, force: true });
+  }
+
+  beforeAll(async () => {
+    resetRunner();
+    cold = await runAction({ inputs, env });
+    const mainFile = path.join(project, 'main.go');
+    fs.writeFileSync(
+      mainFile,
+      fs.readFileSync(mainFile, 'utf8').replace('"goapi', '"goapi (changed)'),
+    );
+    resetRunner();
+    fresh = await runAction({ inputs, env });
+  }, ACTION_RUN_TIMEOUT_MS);
+
+  afterAll(() => {
+    removeModuleCache(env.GOMODCACHE);
+  });
+
+  test('both runs succeed', () => {
+    expect(cold.main.exitCode).toBe(0);
+    expect(cold.post?.exitCode).toBe(0);
+    expect(fresh.main.exitCode).toBe(0);
+    expect(fresh.post?.exitCode).toBe(0);
+  });
+
+  test('cold run saves build cache', () => {
+    expect(cold.main.stdout).toMatch(
+      /Go build cache mount \/root\/\.cache\/go-build exported: [1-9][\d.]* MB/,
+    );
+    expect(cold.post?.stdout).toMatch(/Go build cache saved as go-buildx-gobuild-docker-/);
+  });
+
+  test('fresh run seeds both mounts', () => {
+    expect(fresh.main.stdout).toMatch(
+      /Go build cache restored from go-buildx-gobuild-docker-\S+ \(restore-key match/,
+    );
+    expect(fresh.main.stdout).toMatch(
+      /Go modules cache mount \/go\/pkg\/mod \(id \/go\/pkg\/mod\) seeded with [1-9]/,
+    );
+    expect(fresh.main.stdout).toMatch(
+      /Go build cache mount \/root\/\.cache\/go-build \(id \/root\/\.cache\/go-build\) seeded with [1-9]/,
+    );
+  });
+
+  test('go build step ran both times', () => {
+    expect(goBuildStep(cold).cached).toBe(false);
+    expect(goBuildStep(fresh).cached).toBe(false);
+  });
+
+  test('fresh compile several times faster', () => {
+    const coldSeconds = goBuildStep(cold).seconds!;
+    const freshSeconds = goBuildStep(fresh).seconds!;
+    console.log(
+      `go build step: cold ${coldSeconds} s, fresh runner with restored caches ${freshSeconds} s`,
+    );
+    expect(coldSeconds).toBeGreaterThan(0);
+    expect(freshSeconds * 3).toBeLessThan(coldSeconds);
+  });
+
+  test('module download not repeated', () => {
+    expect(fresh.main.stdout).toContain('go mod download added 0 module archives');
+  });
+
+  test('summary reports payoff', () => {
+    expect(fresh.summary).toMatch(
+      /Go compile [\d.]+ s against [\d.]+ s in the last cold build: [\d.]+ s saved\./,
+    );
+  });
+
+  test('image runs with the change', () => {
+    const output = execFileSync('docker', ['run', '--rm', tag, 'version'], { encoding: 'utf8' });
+    expect(output).toContain('goapi (changed)');
+  });
+});
