@@ -12,6 +12,7 @@ const base: BuildOptions = {
   push: false,
   builder: '',
   buildContexts: [],
+  secretFlags: [],
   iidFile: '/tmp/iid',
   metadataFile: '/tmp/meta.json',
 };
@@ -43,6 +44,11 @@ describe('buildxBuildArguments', () => {
       'build contexts',
       { buildContexts: ['gomodcache=/home/runner/go/pkg/mod'] },
       ['--file', '/src/Dockerfile', '--build-context', 'gomodcache=/home/runner/go/pkg/mod'],
+    ],
+    [
+      'secrets',
+      { secretFlags: ['id=token,src=/tmp/s/0'] },
+      ['--file', '/src/Dockerfile', '--secret', 'id=token,src=/tmp/s/0'],
     ],
     ['load', { load: true }, ['--file', '/src/Dockerfile', '--load']],
     [

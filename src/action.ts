@@ -28,6 +28,7 @@ import { Output, State } from './constants.js';
 import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
 import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
 import { findGoBuildStage, parseDockerfile, resolveBaseImage } from './docker/dockerfile.js';
+import { writeSecretFiles } from './docker/secrets.js';
 import { measureImageSize } from './docker/image.js';
 import {
   detectDependencyMode,
@@ -320,10 +321,18 @@ async function buildAndMeasure(
     push: inputs.push,
     builder: inputs.builder,
     buildContexts: inputs.cache ? dockerPlan.buildContexts : [],
+    secretFlags: [],
     iidFile: path.join(outputDirectory, 'iidfile'),
     metadataFile: path.join(outputDirectory, 'metadata.json'),
   };
-  const result = await buildImage(options);
+  const secretFiles = writeSecretFiles(inputs.secrets);
+  options.secretFlags = secretFiles.flags;
+  let result;
+  try {
+    result = await buildImage(options);
+  } finally {
+    secretFiles.remove();
+  }
   report.imageId = result.imageId;
   report.digest = result.digest;
   report.buildSeconds = result.seconds;

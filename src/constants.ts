@@ -16,6 +16,7 @@ export const Input = {
   CacheMounts: 'cache-mounts',
   VerifyModules: 'verify-modules',
   LocalCacheDir: 'local-cache-dir',
+  Secrets: 'secrets',
 } as const;
 
 /** Output names, exactly as action.yml declares them. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { GoCacheKind, parseManualMountTargets } from './cache/mount-finder.js';
 import { CACHE_SAVE_POLICIES, CacheSavePolicy } from './cache/save-policy.js';
 import { Input } from './constants.js';
+import { BuildSecret, parseSecrets } from './docker/secrets.js';
 import { InputError } from './input-error.js';
 import {
   MAX_BUILD_ARG_LENGTH,
@@ -35,6 +36,8 @@ export interface ActionInputs {
   /** Extra cache mount targets mapped to a Go cache, from the cache-mounts input. */
   cacheMounts: Map<string, GoCacheKind>;
   localCacheDir: string;
+  /** Build secrets; each value is already registered with core.setSecret. */
+  secrets: BuildSecret[];
 }
 
 const TRUE_VALUES = ['true', 'True', 'TRUE'];
@@ -122,6 +125,8 @@ function defaultLocalCacheDir(): string {
  * Checks that need the file system or Docker are left to the preflight step.
  */
 export function getInputs(): ActionInputs {
+  // Read first, so the values are masked even when another input turns out to be invalid.
+  const secrets = parseSecrets(core.getInput(Input.Secrets));
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const workingDirectory = path.resolve(workspace, core.getInput(Input.WorkingDirectory) || '.');
   const context = path.resolve(workingDirectory, core.getInput(Input.Context) || '.');
@@ -176,6 +181,7 @@ export function getInputs(): ActionInputs {
     cacheSave: parseCacheSave(core.getInput(Input.CacheSave)),
     verifyModules: parseBoolean(Input.VerifyModules, core.getInput(Input.VerifyModules), true),
     cacheMounts: parseManualMountTargets(parseList(core.getInput(Input.CacheMounts), false)),
+    secrets,
     localCacheDir: localCacheDirInput
       ? path.resolve(workspace, localCacheDirInput)
       : defaultLocalCacheDir(),

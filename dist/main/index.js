@@ -99600,6 +99600,8 @@ function buildxBuildArguments(options) {
         args.push('--build-arg', buildArg);
     for (const buildContext of options.buildContexts)
         args.push('--build-context', buildContext);
+    for (const secret of options.secretFlags)
+        args.push('--secret', secret);
     if (options.platforms.length > 0)
         args.push('--platform', options.platforms.join(','));
     if (options.load)
@@ -105870,6 +105872,7 @@ const Input = {
     CacheMounts: 'cache-mounts',
     VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
+    Secrets: 'secrets',
 };
 /** Output names, exactly as action.yml declares them. */
 const Output = {
@@ -105940,6 +105943,55 @@ function goCompileSeconds(steps) {
     if (timed.length === 0)
         return undefined;
     return timed.reduce((total, step) => total + (step.seconds ?? 0), 0);
+}
+
+;// CONCATENATED MODULE: ./src/docker/secrets.ts
+
+
+
+
+
+const SECRET_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+/**
+ * Parses the `secrets` input: one `id=value` per line. Each value is registered with
+ * core.setSecret at once, so the runner masks it in every log line after this point. Error
+ * messages name the line number, never the value.
+ */
+function parseSecrets(text) {
+    const secrets = [];
+    const lines = text.split('\n');
+    lines.forEach((line, index) => {
+        if (line.trim() === '')
+            return;
+        const separator = line.indexOf('=');
+        const id = separator < 0 ? '' : line.slice(0, separator).trim();
+        if (!SECRET_ID.test(id)) {
+            throw new InputError(`Invalid entry on line ${index + 1} of input 'secrets': expected id=value with an id of ` +
+                "letters, digits, '.', '_' or '-', for example github_token=${{ secrets.GITHUB_TOKEN }}.");
+        }
+        const value = line.slice(separator + 1);
+        if (value !== '')
+            core_setSecret(value);
+        secrets.push({ id, value });
+    });
+    return secrets;
+}
+/**
+ * Writes each secret to its own file, readable by the owner only, and returns the
+ * `id=<id>,src=<file>` values for --secret and a function that deletes the files. Files keep
+ * the values out of the command line, where other processes could read them.
+ */
+function writeSecretFiles(secrets) {
+    if (secrets.length === 0)
+        return { flags: [], remove: () => undefined };
+    const directory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'go-buildx-secrets-'));
+    external_node_fs_namespaceObject.chmodSync(directory, 0o700);
+    const flags = secrets.map((secret, index) => {
+        const file = external_node_path_namespaceObject.join(directory, String(index));
+        external_node_fs_namespaceObject.writeFileSync(file, secret.value, { mode: 0o600 });
+        return `id=${secret.id},src=${file}`;
+    });
+    return { flags, remove: () => external_node_fs_namespaceObject.rmSync(directory, { recursive: true, force: true }) };
 }
 
 ;// CONCATENATED MODULE: ./src/docker/image.ts
@@ -106185,6 +106237,7 @@ function truncate(value, maxLength = 200) {
 
 
 
+
 const TRUE_VALUES = ['true', 'True', 'TRUE'];
 const FALSE_VALUES = ['false', 'False', 'FALSE'];
 /** Reads a YAML 1.2 core-schema boolean, with `fallback` for an empty value. */
@@ -106254,6 +106307,8 @@ function defaultLocalCacheDir() {
  * Checks that need the file system or Docker are left to the preflight step.
  */
 function getInputs() {
+    // Read first, so the values are masked even when another input turns out to be invalid.
+    const secrets = parseSecrets(getInput(Input.Secrets));
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const workingDirectory = external_node_path_namespaceObject.resolve(workspace, getInput(Input.WorkingDirectory) || '.');
     const context = external_node_path_namespaceObject.resolve(workingDirectory, getInput(Input.Context) || '.');
@@ -106300,6 +106355,7 @@ function getInputs() {
         cacheSave: parseCacheSave(getInput(Input.CacheSave)),
         verifyModules: parseBoolean(Input.VerifyModules, getInput(Input.VerifyModules), true),
         cacheMounts: parseManualMountTargets(parseList(getInput(Input.CacheMounts), false)),
+        secrets,
         localCacheDir: localCacheDirInput
             ? external_node_path_namespaceObject.resolve(workspace, localCacheDirInput)
             : defaultLocalCacheDir(),
@@ -106504,6 +106560,7 @@ function shortImageId(imageId) {
 }
 
 ;// CONCATENATED MODULE: ./src/action.ts
+
 
 
 
@@ -106736,10 +106793,19 @@ async function buildAndMeasure(inputs, dockerPlan, report) {
         push: inputs.push,
         builder: inputs.builder,
         buildContexts: inputs.cache ? dockerPlan.buildContexts : [],
+        secretFlags: [],
         iidFile: external_node_path_namespaceObject.join(outputDirectory, 'iidfile'),
         metadataFile: external_node_path_namespaceObject.join(outputDirectory, 'metadata.json'),
     };
-    const result = await buildImage(options);
+    const secretFiles = writeSecretFiles(inputs.secrets);
+    options.secretFlags = secretFiles.flags;
+    let result;
+    try {
+        result = await buildImage(options);
+    }
+    finally {
+        secretFiles.remove();
+    }
     report.imageId = result.imageId;
     report.digest = result.digest;
     report.buildSeconds = result.seconds;

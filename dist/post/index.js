@@ -98859,6 +98859,7 @@ const Input = {
     CacheMounts: 'cache-mounts',
     VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
+    Secrets: 'secrets',
 };
 /** Output names, exactly as action.yml declares them. */
 const Output = {

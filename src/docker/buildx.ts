@@ -16,6 +16,8 @@ export interface BuildOptions {
   builder: string;
   /** NAME=PATH pairs for --build-context. */
   buildContexts: string[];
+  /** `id=<id>,src=<file>` values for --secret. */
+  secretFlags: string[];
   iidFile: string;
   metadataFile: string;
 }
@@ -32,6 +34,7 @@ export function buildxBuildArguments(options: BuildOptions): string[] {
   for (const tag of options.tags) args.push('--tag', tag);
   for (const buildArg of options.buildArgs) args.push('--build-arg', buildArg);
   for (const buildContext of options.buildContexts) args.push('--build-context', buildContext);
+  for (const secret of options.secretFlags) args.push('--secret', secret);
   if (options.platforms.length > 0) args.push('--platform', options.platforms.join(','));
   if (options.load) args.push('--load');
   if (options.push) args.push('--push');

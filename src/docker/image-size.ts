@@ -16,7 +16,7 @@ export {
 
 /** One entry of an image's history, oldest first, with the layer it made if any. */
 export interface HistoryEntry {
-  /** The Dockerfile instruction, as BuildKit or the legacy builder recorded it; '' for imports. */
+  /** The Dockerfile instruction, as BuildKit or the legacy builder recorded it, or '' for imports. */
   createdBy: string;
   createdAt: string;
   comment: string;
@@ -24,7 +24,7 @@ export interface HistoryEntry {
   emptyLayer: boolean;
   /** Uncompressed bytes of the layer this entry made, 0 for an empty layer. */
   size: number;
-  /** Index into `ImageMeasurement.layers` of the layer this entry made; unset for empty layers. */
+  /** Index into `ImageMeasurement.layers` of the layer this entry made, unset for empty layers. */
   layerIndex?: number;
 }
 
@@ -163,10 +163,10 @@ export function parseHistoryOutput(stdout: string): CliHistoryEntry[] {
 
 /**
  * Maps history entries to layers. A size of 0 does not tell an empty-layer entry from a layer
- * without file content (BuildKit makes a layer for WORKDIR and for `RUN true`), so the config's
- * `empty_layer` flags decide, as dockerd does for `docker image history`: each entry without
- * the flag made the next layer in `diff_ids`. Sizes come from the CLI history, whose entries are
- * the config's history entries in the same order.
+ * without file content, because BuildKit makes a layer for WORKDIR and for `RUN true`. So the
+ * config's `empty_layer` flags decide, as dockerd does for `docker image history`: each entry
+ * without the flag made the next layer in `diff_ids`. Sizes come from the CLI history, whose
+ * entries are the config's history entries in the same order.
  */
 export function mapHistoryToLayers(
   config: ImageConfig,
@@ -228,7 +228,7 @@ export function countSharedLayers(diffIds: string[], baseDiffIds: string[]): num
 export interface SavedFile {
   name: string;
   size: number;
-  /** `sha256:<hex>` of the file; for a layer tar this is its diff ID. */
+  /** `sha256:<hex>` of the file, which for a layer tar is its diff ID. */
   digest: string;
   /** Bytes of the file after gzip at zlib's default level 6. */
   gzipSize: number;
@@ -258,7 +258,7 @@ class FileDigester {
       this.gzipSize += chunk.length;
     });
     this.gzipEnded = once(this.gzip, 'end');
-    // Marks the promise as handled; finish() still awaits it and sees a gzip error.
+    // Marks the promise as handled; finish() still awaits it and rethrows a gzip error.
     this.gzipEnded.catch(() => undefined);
   }
 
@@ -306,8 +306,11 @@ export class TarFileMeasurer extends Writable {
   }
 
   override _final(callback: (error?: Error) => void): void {
-    if (!this.ended && (this.headerFill > 0 || this.dataRemaining > 0 || this.digester)) {
-      callback(new Error('The tar stream ended inside an entry; docker save was cut short.'));
+    // Go's archive/tar, which docker save uses, always writes the end-of-archive blocks.
+    if (!this.ended) {
+      callback(
+        new Error('The tar stream ended before its end-of-archive blocks; it was cut short.'),
+      );
       return;
     }
     callback();

@@ -11,7 +11,7 @@ export const MediaType = {
   OciIndex: 'application/vnd.oci.image.index.v1+json',
 } as const;
 
-/** A content descriptor: what a manifest or index says about one blob or manifest. */
+/** A content descriptor: the digest, size and media type by which a manifest or index refers to a blob or manifest. */
 export interface Descriptor {
   mediaType: string;
   digest: string;
@@ -48,7 +48,7 @@ export interface PlatformImage {
   layers: RegistryLayer[];
 }
 
-/** What `measureRegistryImage` reads from a registry. */
+/** An image's digest and per-platform layer sizes, as read from its registry. */
 export interface RegistryMeasurement {
   ref: string;
   /** Digest of the manifest or index that `ref` points to. */

@@ -198,13 +198,9 @@ function describeLargestLayers(layers: LayerSize[], kind: SizeKind): string {
   return `Largest layers: ${descriptions.join('; ')}.`;
 }
 
-function platformLabel(platform: string): string {
-  return platform ? `${platform}: ` : '';
-}
-
-/** Starts a message with a capital letter when it does not start with a platform label. */
-function sentence(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** Prefixes a message with `platform: `, or starts it with a capital letter when there is no platform. */
+function forPlatform(platform: string, text: string): string {
+  return platform ? `${platform}: ${text}` : text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function checkMaxSize(
@@ -216,8 +212,9 @@ function checkMaxSize(
   const size = sizeOf(platformSize, kind);
   if (size === undefined) {
     result.skipped.push(
-      sentence(
-        `${platformLabel(platformSize.platform)}the max-size budget was not checked: the ${kind} size was not measured.`,
+      forPlatform(
+        platformSize.platform,
+        `the max-size budget was not checked: the ${kind} size was not measured.`,
       ),
     );
     return;
@@ -232,8 +229,9 @@ function checkMaxSize(
     actualBytes: size,
     limitBytes: limit.bytes,
     largestLayers: layers,
-    message: sentence(
-      `${platformLabel(platformSize.platform)}the ${kind} image size ${formatSizeWithBytes(size)} ` +
+    message: forPlatform(
+      platformSize.platform,
+      `the ${kind} image size ${formatSizeWithBytes(size)} ` +
         `is over max-size ${limit.text} (${limit.bytes} bytes) by ${size - limit.bytes} bytes. ` +
         describeLargestLayers(layers, kind),
     ),
@@ -263,7 +261,6 @@ function checkMaxIncrease(
   const allowed =
     limit.kind === 'bytes' ? limit.bytes : Math.floor((limit.percent * change.baselineBytes) / 100);
   const layers = largestLayers(platformSize.layers, kind);
-  const label = platformLabel(platformSize.platform);
   const growth =
     `the ${kind} size grew by ${formatSizeWithBytes(change.bytes)}, ` +
     `from ${change.baselineBytes} to ${change.currentBytes} bytes`;
@@ -286,7 +283,10 @@ function checkMaxIncrease(
     actualBytes: change.bytes,
     limitBytes: allowed,
     largestLayers: layers,
-    message: sentence(`${label}${growth}, ${limitText}. ${describeLargestLayers(layers, kind)}`),
+    message: forPlatform(
+      platformSize.platform,
+      `${growth}, ${limitText}. ${describeLargestLayers(layers, kind)}`,
+    ),
   });
 }
 
@@ -311,8 +311,9 @@ export function checkBudgets(
     const change = deltas[index][kind];
     if (change.bytes === null) {
       result.skipped.push(
-        sentence(
-          `${platformLabel(platformSize.platform)}the max-increase budget was not checked: ${change.reason}.`,
+        forPlatform(
+          platformSize.platform,
+          `the max-increase budget was not checked: ${change.reason}.`,
         ),
       );
       return;

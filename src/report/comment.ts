@@ -117,7 +117,8 @@ function httpStatusOf(error: unknown): number | undefined {
 
 /** True for a 403 that is a rate limit, which is worth a retry later, not a permission problem. */
 function isRateLimit(error: unknown): boolean {
-  const response = (error as { response?: { headers?: Record<string, string | undefined> } }).response;
+  const response = (error as { response?: { headers?: Record<string, string | undefined> } })
+    .response;
   if (response?.headers?.['x-ratelimit-remaining'] === '0') return true;
   return /rate limit/i.test(error instanceof Error ? error.message : '');
 }

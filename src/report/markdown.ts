@@ -167,7 +167,8 @@ function renderBudgets(report: JsonReport): string | undefined {
     lines.push(`Size budgets passed (${describeLimits(report)}).`);
   } else {
     lines.push(`**Size budgets exceeded** (${describeLimits(report)}):`, '');
-    for (const violation of budgets.violations) lines.push(`- ${escapeMarkdown(violation.message)}`);
+    for (const violation of budgets.violations)
+      lines.push(`- ${escapeMarkdown(violation.message)}`);
   }
   if (budgets.skipped.length > 0) {
     lines.push('');
@@ -224,7 +225,11 @@ function renderReportDetails(report: JsonReport, includeLayers: boolean): string
  * it can follow or precede the HTML that `core.summary` writes.
  */
 export function renderSizeSummary(report: JsonReport): string {
-  const blocks = ['### Image size', renderSizeTable([report]), ...renderReportDetails(report, true)];
+  const blocks = [
+    '### Image size',
+    renderSizeTable([report]),
+    ...renderReportDetails(report, true),
+  ];
   return `\n${blocks.join('\n\n')}\n`;
 }
 
@@ -235,7 +240,11 @@ export interface CommentOptions {
   runUrl?: string;
 }
 
-function renderComment(reports: JsonReport[], options: CommentOptions, includeLayers: boolean): string {
+function renderComment(
+  reports: JsonReport[],
+  options: CommentOptions,
+  includeLayers: boolean,
+): string {
   const blocks = [options.marker, '### Image size', renderSizeTable(reports)];
   for (const report of reports) {
     if (reports.length > 1) {
