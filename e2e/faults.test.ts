@@ -291,4 +291,89 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
       expect(fs.readFileSync(uuidFile, 'utf8')).not.toContain('// tampered');
     });
   });
+  describe('cancelled during the build', () => {
+    const work = makeTempDirectory('e2e-cancelled-');
+    const project = copyExample('go2docker');
+    const env = runnerEnv(project, work);
+    const store = path.join(work, 'store');
+    let run: ActionRun;
+
+    beforeAll(async () => {
+      freshBuilder(env);
+      run = await runAction({
+        inputs: {
+          'working-directory': 'go2docker',
+          tags: 'go2docker:cancelled',
+          'local-cache-dir': store,
+        },
+        env,
+        interruptMainOn: '::group::docker buildx build',
+      });
+    }, ACTION_RUN_TIMEOUT_MS);
+
+    afterAll(() => {
+      removeModuleCache(env.GOMODCACHE);
+    });
+
+    test('main step ended by the signal', () => {
+      expect(run.main.exitCode === null ? run.main.signal : 'exited').toBe('SIGINT');
+    });
+
+    test('post step saves downloaded modules', () => {
+      expect(run.post?.exitCode).toBe(0);
+      expect(run.post?.stdout).toMatch(/Go modules cache saved as go-buildx-gomod-/);
+      const archives = fs.readdirSync(store).filter((name) => name.startsWith('go-buildx-gomod-'));
+      expect(archives).toHaveLength(1);
+    });
+  });
+
+  describe('disk full during export', () => {
+    const work = makeTempDirectory('e2e-diskfull-');
+    const project = copyExample('go2docker');
+    // GOCACHE and the exported build cache beside it live on a 1 MiB file system, which the
+    // export of a Go build cache (tens of MB) fills.
+    const smallDisk = path.join(work, 'small-disk');
+    const env: Record<string, string> = {
+      ...runnerEnv(project, work),
+      GOCACHE: path.join(smallDisk, 'gocache'),
+    };
+    let run: ActionRun;
+
+    beforeAll(async () => {
+      fs.mkdirSync(smallDisk);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', smallDisk]);
+      freshBuilder(env);
+      run = await runAction({
+        inputs: {
+          'working-directory': 'go2docker',
+          tags: 'go2docker:diskfull',
+          'local-cache-dir': path.join(work, 'store'),
+        },
+        env,
+      });
+    }, ACTION_RUN_TIMEOUT_MS);
+
+    afterAll(() => {
+      execFileSync('umount', [smallDisk]);
+      removeModuleCache(env.GOMODCACHE);
+    });
+
+    test('build succeeds', () => {
+      expect(run.main.exitCode).toBe(0);
+      expect(run.outputs['image-size']).toMatch(/^\d+$/);
+    });
+
+    test('export failure is a warning', () => {
+      expect(run.main.stdout).toMatch(
+        /::warning::Go build cache mount \/root\/\.cache\/go-build was not exported: /,
+      );
+    });
+
+    test('post step skips the build cache', () => {
+      expect(run.post?.exitCode).toBe(0);
+      expect(run.post?.stdout).toContain(
+        'Go build cache not saved: the export from the Docker build failed',
+      );
+    });
+  });
 });

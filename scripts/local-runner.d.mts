@@ -1,5 +1,7 @@
 export interface StepResult {
-  exitCode: number;
+  /** null when a signal ended the process. */
+  exitCode: number | null;
+  signal: string | null;
   stdout: string;
   stderr: string;
 }
@@ -19,6 +21,7 @@ export interface RunActionOptions {
   cwd?: string;
   echo?: boolean;
   skipPost?: boolean;
+  interruptMainOn?: string;
 }
 
 export function parseFileCommands(text: string): Record<string, string>;

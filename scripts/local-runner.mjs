@@ -30,8 +30,12 @@ export function parseFileCommands(text) {
   return values;
 }
 
-/** Runs one node process and collects its output, echoing it when `echo` is set. */
-function runNode(script, env, cwd, echo) {
+/**
+ * Runs one node process and collects its output, echoing it when `echo` is set. When the
+ * standard output first contains `interruptOn`, the process gets SIGINT, as a runner sends it
+ * to a cancelled step.
+ */
+function runNode(script, env, cwd, echo, interruptOn) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script], {
       env,
@@ -40,23 +44,29 @@ function runNode(script, env, cwd, echo) {
     });
     let stdout = '';
     let stderr = '';
+    let interrupted = false;
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
       if (echo) process.stdout.write(chunk);
+      if (interruptOn && !interrupted && stdout.includes(interruptOn)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
       if (echo) process.stderr.write(chunk);
     });
     child.on('error', reject);
-    child.on('close', (exitCode) => resolvePromise({ exitCode, stdout, stderr }));
+    child.on('close', (exitCode, signal) => resolvePromise({ exitCode, signal, stdout, stderr }));
   });
 }
 
 /**
  * Runs main and then post with `inputs` (action.yml names to values). Variables in `env` are
- * added to this process's environment; a value of undefined removes one. Returns each step's
- * exit code, output and the values it wrote, and the job summary.
+ * added to this process's environment; a value of undefined removes one. `interruptMainOn`
+ * cancels the main step when its output first contains that text. Returns each step's exit
+ * code, output and the values it wrote, and the job summary.
  */
 export async function runAction({
   inputs = {},
@@ -64,6 +74,7 @@ export async function runAction({
   cwd = projectRoot,
   echo = false,
   skipPost = false,
+  interruptMainOn = undefined,
 }) {
   const runDirectory = mkdtempSync(join(tmpdir(), 'go-buildx-run-'));
   const files = {
@@ -85,7 +96,13 @@ export async function runAction({
     else baseEnv[name] = value;
   }
 
-  const main = await runNode(join(projectRoot, 'dist/main/index.js'), baseEnv, cwd, echo);
+  const main = await runNode(
+    join(projectRoot, 'dist/main/index.js'),
+    baseEnv,
+    cwd,
+    echo,
+    interruptMainOn,
+  );
   const outputs = parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8'));
   const state = parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'));
 
