@@ -15,13 +15,13 @@ export type IncreaseLimit =
   | { kind: 'bytes'; bytes: number; text: string }
   | { kind: 'percent'; percent: number; text: string };
 
-/** Which size the budgets apply to. */
+/** Size measure that the budgets check. */
 export type SizeKind = 'uncompressed' | 'compressed';
 
 export interface BudgetLimits {
   maxSize?: SizeLimit;
   maxIncrease?: IncreaseLimit;
-  /** Size the budgets check; `uncompressed` (the `docker image ls` size) when not set. */
+  /** Size the budgets check, `uncompressed` (the `docker image ls` size) when not set. */
   sizeKind?: SizeKind;
 }
 
@@ -32,7 +32,7 @@ export interface BudgetViolation {
   sizeKind: SizeKind;
   /** The size (max-size) or the increase (max-increase) in bytes. */
   actualBytes: number;
-  /** The limit in bytes; for a percent limit, that percentage of the baseline. */
+  /** The limit in bytes. For a percent limit, this is that percentage of the baseline. */
   limitBytes: number;
   /** The three largest layers by the checked size, largest first. */
   largestLayers: LayerSize[];
@@ -41,7 +41,7 @@ export interface BudgetViolation {
 }
 
 export interface BudgetResult {
-  /** Exceeded budgets; empty when every checked budget holds. */
+  /** Exceeded budgets, empty when every checked budget is met. */
   violations: BudgetViolation[];
   /** Budgets that could not be checked, each with the reason. */
   skipped: string[];
@@ -68,7 +68,7 @@ const SIZE_HELP =
 
 const SIZE_PATTERN = /^([+-]?)(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i;
 
-/** Parses a size such as `52428800`, `50MB` or `48 MiB` into bytes; units are case-insensitive. */
+/** Parses a size such as `52428800`, `50MB` or `48 MiB` into bytes. Units are case-insensitive. */
 function parseSizeText(input: string, value: string, text: string): number {
   const match = SIZE_PATTERN.exec(text);
   if (!match) {
@@ -104,7 +104,7 @@ function parseSizeText(input: string, value: string, text: string): number {
 /**
  * Parses a size input such as `max-size` into a limit in bytes. An empty value returns
  * undefined, or throws InputError when `required` is set. Zero is rejected because a budget of
- * 0 bytes fails every image; leaving the input empty turns the check off.
+ * 0 bytes fails every image. Leaving the input empty turns the check off.
  */
 export function parseSize(input: string, value: string): SizeLimit | undefined;
 export function parseSize(input: string, value: string, options: { required: true }): SizeLimit;
@@ -165,7 +165,7 @@ function sizeOf(
   return kind === 'uncompressed' ? measured.uncompressedBytes : measured.compressedBytes;
 }
 
-/** Returns the `count` largest layers by the checked size, largest first; ties keep image order. */
+/** Returns the `count` largest layers by the checked size, largest first. Ties keep image order. */
 export function largestLayers(layers: LayerSize[], kind: SizeKind, count = 3): LayerSize[] {
   return layers
     .map((layer, index) => ({ layer, index, size: sizeOf(layer, kind) ?? layer.uncompressedBytes }))
@@ -198,7 +198,7 @@ function describeLargestLayers(layers: LayerSize[], kind: SizeKind): string {
   return `Largest layers: ${descriptions.join('; ')}.`;
 }
 
-/** Prefixes a message with `platform: `, or starts it with a capital letter when there is no platform. */
+/** Prefixes a message with `platform: `, or capitalizes it when there is no platform. */
 function forPlatform(platform: string, text: string): string {
   return platform ? `${platform}: ${text}` : text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -219,7 +219,7 @@ function checkMaxSize(
     );
     return;
   }
-  // At the limit passes; one byte over fails.
+  // At the limit passes, and one byte over fails.
   if (size <= limit.bytes) return;
   const layers = largestLayers(platformSize.layers, kind);
   result.violations.push({
@@ -254,7 +254,7 @@ function checkMaxIncrease(
   kind: SizeKind,
   result: BudgetResult,
 ): void {
-  // At the limit passes; one byte over fails. A shrinking image always passes.
+  // At the limit passes, and one byte over fails. A shrinking image always passes.
   if (isIncreaseAllowed(limit, change)) return;
   // A percent limit against a baseline of 0 bytes allows no growth, because any growth from
   // 0 is an unbounded percentage.

@@ -43,12 +43,15 @@ export function commentMarker(key: string): string {
 export interface UpsertSizeCommentOptions {
   token: string;
   repository: { owner: string; repo: string };
-  /** Pull request number; pull requests are issues in the REST API. */
+  /** Pull request number, which the REST API treats as an issue number. */
   issueNumber: number;
-  /** Hidden marker from commentMarker(); prepended to the body when the body lacks it. */
+  /** Hidden marker from commentMarker(), prepended to the body when the body lacks it. */
   marker: string;
   body: string;
-  /** REST API base URL, for example `https://ghe.example.com/api/v3`; GITHUB_API_URL or api.github.com by default. */
+  /**
+   * REST API base URL, for example `https://ghe.example.com/api/v3`. The default is
+   * GITHUB_API_URL, or https://api.github.com without it.
+   */
   apiUrl?: string;
 }
 
@@ -65,7 +68,7 @@ interface IssueComment {
 
 /**
  * Returns the login the token acts as, or null for a GitHub App installation token such as
- * GITHUB_TOKEN, for which GitHub answers `GET /user` with 403 "Resource not accessible by
+ * GITHUB_TOKEN, for which GitHub responds to `GET /user` with 403 "Resource not accessible by
  * integration".
  */
 async function findTokenLogin(octokit: GitHubClient): Promise<string | null> {
@@ -124,13 +127,13 @@ function isRateLimit(error: unknown): boolean {
 }
 
 /**
- * Creates or updates the size comment on a pull request. The pull request's comments are
- * listed page by page, and the token account's oldest comment with the marker is updated in
- * place; without one, a new comment is created. An identical body is left as it is.
+ * Creates or updates the size comment on a pull request. It lists the comments page by page and
+ * updates the token account's oldest comment with the marker in place. Without such a comment,
+ * it creates one. An identical body is left as it is.
  *
- * A 403 or 404 answer returns `not-permitted` instead of throwing: a pull request from a fork
- * gets a read-only GITHUB_TOKEN, and the caller should warn and keep the job summary. Rate
- * limits, other HTTP errors and network errors throw.
+ * A 403 or 404 response returns `not-permitted` instead of throwing, because a pull request from
+ * a fork gets a read-only GITHUB_TOKEN. The caller should then warn and keep the job summary.
+ * Rate limits, other HTTP errors and network errors throw.
  */
 export async function upsertSizeComment(
   options: UpsertSizeCommentOptions,

@@ -1,7 +1,7 @@
 // Image size measurements, the baselines they are compared with, and the size delta.
-// The measurement types are the minimum the report layer reads, so the output of the image
-// measurement (uncompressed and compressed sizes per platform, layers, base image share)
-// fits them structurally.
+// The measurement types contain only what the report layer reads, and they are the JSON
+// report's schema. platformSizeFromMeasurement in json-report.ts converts the output of
+// src/docker/image-size.ts to them.
 
 /** One layer of an image, as `docker history` lists it. */
 export interface LayerSize {
@@ -31,6 +31,8 @@ export interface PlatformSize {
   uncompressedBytes: number;
   /** Sum of the compressed layer blobs, which is what a pull downloads; absent when unknown. */
   compressedBytes?: number;
+  /** True when compressedBytes is a local gzip estimate, not read from a registry. */
+  compressedIsEstimate?: boolean;
   layers: LayerSize[];
   baseImage?: BaseImageShare;
 }
@@ -105,8 +107,8 @@ function missing(reason: string): MissingChange {
 
 /**
  * Finds the baseline platform to compare `platform` with: the one with the same name, or the
- * only one when both sides have a single platform (a platform may be empty when the local
- * image store does not record it).
+ * only one when both sides have a single platform, because the local image store may leave the
+ * platform empty.
  */
 function matchBaselinePlatform(
   platform: string,

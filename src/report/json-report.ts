@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ImageMeasurement, PlatformImage } from '../docker/image-size.js';
 import {
   BudgetLimits,
   BudgetResult,
@@ -32,17 +33,17 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** The image a report describes. */
 export interface ReportImage {
-  /** Image name without tag, for example `ghcr.io/acme/api`; may be empty. */
+  /** Image name without tag, for example `ghcr.io/acme/api`, or empty. */
   name: string;
   /** Full references the build tagged, for example `ghcr.io/acme/api:1.4.0`. */
   tags: string[];
-  /** Image ID, `sha256:…`; empty when not known. */
+  /** Image ID, `sha256:…`, or empty when not known. */
   imageId: string;
-  /** Manifest digest of the pushed image; empty when not pushed. */
+  /** Manifest digest of the pushed image, or empty when not pushed. */
   digest: string;
 }
 
-/** Where and when a report was made, as far as the caller knows it. */
+/** Origin of a report: repository, commit and workflow run, as far as the caller knows them. */
 export interface ReportRun {
   repository?: string;
   ref?: string;
@@ -55,7 +56,7 @@ export interface ReportRun {
 export interface ReportBudgets {
   limits: BudgetLimits;
   sizeKind: SizeKind;
-  /** True when no budget is violated; skipped checks do not fail. */
+  /** True when no budget is violated. Skipped checks do not fail. */
   passed: boolean;
   violations: BudgetViolation[];
   skipped: string[];
@@ -116,6 +117,40 @@ export function buildJsonReport(input: JsonReportInput): JsonReport {
   };
 }
 
+/**
+ * Converts a measurement of an image in the local image store to a report platform. With
+ * `pushed`, the registry's compressed sizes replace the local gzip estimates. Its layers are
+ * matched by position, so they are used only when both list the same number of layers.
+ */
+export function platformSizeFromMeasurement(
+  local: ImageMeasurement,
+  pushed?: PlatformImage,
+): PlatformSize {
+  const registryLayers =
+    pushed && pushed.layers.length === local.layers.length ? pushed.layers : undefined;
+  const layers: LayerSize[] = local.layers.map((layer, index) => ({
+    uncompressedBytes: layer.size ?? 0,
+    compressedBytes: registryLayers ? registryLayers[index].size : layer.compressedSize,
+    createdBy: layer.createdBy,
+    fromBaseImage: layer.fromBase,
+  }));
+  const platform: PlatformSize = {
+    platform: local.platform,
+    uncompressedBytes: local.size,
+    compressedBytes: pushed ? pushed.compressedSize : local.compressedSize,
+    compressedIsEstimate: pushed === undefined,
+    layers,
+  };
+  if (local.base.kind === 'found') {
+    platform.baseImage = {
+      reference: local.base.imageRef,
+      uncompressedBytes: local.base.size,
+      compressedBytes: local.base.compressedSize,
+    };
+  }
+  return platform;
+}
+
 /** Builds a `report` baseline from a report read back, keeping only the platform sizes. */
 export function baselineFromReport(report: JsonReport, source: string): Baseline {
   const platforms: BaselinePlatform[] = report.platforms.map((platform) => ({
@@ -138,7 +173,7 @@ export class ReportFileError extends Error {
 
 /**
  * Writes the report as indented JSON, creating the parent directory. The report is validated
- * first, so a file this writes always reads back; the file is replaced by a rename, so a reader
+ * first, so a file this writes always reads back. The file is replaced by a rename, so a reader
  * never sees half of it.
  */
 export function writeJsonReport(filePath: string, report: JsonReport): void {
@@ -193,9 +228,13 @@ export function validateJsonReport(data: unknown, source: string): JsonReport {
     );
   }
   if (version !== REPORT_SCHEMA_VERSION) {
+    const found =
+      version === undefined
+        ? 'no schemaVersion field'
+        : `schema version ${JSON.stringify(version)}`;
     throw new ReportFileError(
-      `Size report ${source} has schema version ${JSON.stringify(version)}, but this action ` +
-        `reads version ${REPORT_SCHEMA_VERSION}. Make the baseline report again with this version.`,
+      `Size report ${source} has ${found}, but this action reads version ` +
+        `${REPORT_SCHEMA_VERSION}. Make the baseline report again with this version.`,
     );
   }
 
@@ -238,9 +277,9 @@ class FieldReader {
   constructor(private readonly source: string) {}
 
   fail(field: string, expected: string, value: unknown): never {
-    const shown = value === undefined ? 'missing' : `${JSON.stringify(value)?.slice(0, 60)}`;
+    const valueText = value === undefined ? 'missing' : `${JSON.stringify(value)?.slice(0, 60)}`;
     throw new ReportFileError(
-      `Size report ${this.source} is invalid: field ${field} must be ${expected}, but is ${shown}. ` +
+      `Size report ${this.source} is invalid: field ${field} must be ${expected}, but is ${valueText}. ` +
         'Use a file that this action wrote with report-file.',
     );
   }
@@ -265,7 +304,7 @@ class FieldReader {
     return typeof value === 'boolean' ? value : this.fail(field, 'true or false', value);
   }
 
-  /** A finite number; `whole` requires a safe integer, as byte counts are. */
+  /** Returns a finite number, or with `whole` a safe integer, as byte counts are. */
   number(value: unknown, field: string, whole = false): number {
     const valid =
       typeof value === 'number' &&
@@ -329,6 +368,11 @@ function readPlatform(reader: FieldReader, value: unknown, field: string): Platf
   };
   const compressed = reader.optionalBytes(platform.compressedBytes, `${field}.compressedBytes`);
   if (compressed !== undefined) result.compressedBytes = compressed;
+  if (platform.compressedIsEstimate !== undefined && platform.compressedIsEstimate !== null)
+    result.compressedIsEstimate = reader.boolean(
+      platform.compressedIsEstimate,
+      `${field}.compressedIsEstimate`,
+    );
   if (platform.baseImage !== undefined && platform.baseImage !== null)
     result.baseImage = readBaseImage(reader, platform.baseImage, `${field}.baseImage`);
   return result;

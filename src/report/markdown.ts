@@ -16,6 +16,9 @@ export const MAX_COMMENT_LENGTH = 65536;
 /** Layers listed per platform; the rest are counted in a note. */
 const MAX_LAYER_ROWS = 100;
 
+/** Characters of a layer instruction shown in the layer table. */
+const MAX_INSTRUCTION_LENGTH = 160;
+
 const ZERO_WIDTH_SPACE = '&#8203;';
 
 const ENTITIES: Record<string, string> = {
@@ -52,10 +55,14 @@ const ENTITIES: Record<string, string> = {
  * undecoded.
  */
 export function escapeMarkdown(text: string): string {
+  // One pass, so that the `#` of a character reference written here is never escaped again.
   return text
     .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .replace(/[&<>"'|`\\*_[\]~$]/g, (character) => ENTITIES[character])
-    .replace(/([@#])(?=[\p{L}\p{N}])/gu, `$1${ZERO_WIDTH_SPACE}`);
+    .replace(/[&<>"'|`\\*_[\]~$]|[@#](?=[\p{L}\p{N}])/gu, (character) =>
+      character === '@' || character === '#'
+        ? `${character}${ZERO_WIDTH_SPACE}`
+        : ENTITIES[character],
+    );
 }
 
 /** Splits `registry/name:tag` or `name@sha256:…` into repository and tag, as docker shows them. */
@@ -76,6 +83,14 @@ function sizeCell(bytes: number | undefined): string {
   return bytes === undefined ? '–' : formatDockerSize(bytes);
 }
 
+/** Formats the compressed size, with `≈` before a local estimate. */
+function compressedCell(platform: PlatformSize): string {
+  const size = sizeCell(platform.compressedBytes);
+  return platform.compressedIsEstimate && platform.compressedBytes !== undefined
+    ? `≈${size}`
+    : size;
+}
+
 function rowsOf(report: JsonReport): string[] {
   const references =
     report.image.tags.length > 0
@@ -93,7 +108,7 @@ function rowsOf(report: JsonReport): string[] {
           escapeMarkdown(platform.platform || '–'),
           imageId,
           sizeCell(platform.uncompressedBytes),
-          sizeCell(platform.compressedBytes),
+          compressedCell(platform),
           delta ? formatSizeDelta(delta.uncompressed) : '–',
           delta ? formatSizeDelta(delta.compressed) : '–',
         ]),
@@ -103,7 +118,10 @@ function rowsOf(report: JsonReport): string[] {
   return rows;
 }
 
-/** Renders the `docker image ls`-style table, one row per tag and platform of each report. */
+/**
+ * Renders the `docker image ls`-style table, one row per tag and platform of each report, and a
+ * note below it when a compressed size is a local estimate.
+ */
 export function renderSizeTable(reports: JsonReport[]): string {
   const header = tableRow([
     'REPOSITORY',
@@ -116,7 +134,12 @@ export function renderSizeTable(reports: JsonReport[]): string {
     'COMPRESSED CHANGE',
   ]);
   const alignment = '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |';
-  return [header, alignment, ...reports.flatMap(rowsOf)].join('\n');
+  const table = [header, alignment, ...reports.flatMap(rowsOf)].join('\n');
+  const hasEstimate = reports.some((report) =>
+    report.platforms.some((platform) => platform.compressedIsEstimate),
+  );
+  if (!hasEstimate) return table;
+  return `${table}\n\n≈ Compressed size estimated locally with gzip; the registry's size may differ slightly.`;
 }
 
 function describeBaseline(report: JsonReport): string {
@@ -182,7 +205,7 @@ function renderLayers(report: JsonReport, platform: PlatformSize): string {
   const where = platform.platform ? ` for ${platform.platform}` : '';
   const count = platform.layers.length;
   const rows = platform.layers.slice(0, MAX_LAYER_ROWS).map((layer) => {
-    const instruction = `<code>${escapeMarkdown(summarizeInstruction(layer.createdBy))}</code>`;
+    const instruction = `<code>${escapeMarkdown(summarizeInstruction(layer.createdBy, MAX_INSTRUCTION_LENGTH))}</code>`;
     const origin = layer.fromBaseImage ? ' (base image)' : '';
     return tableRow([
       sizeCell(layer.uncompressedBytes),
