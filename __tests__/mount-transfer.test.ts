@@ -8,9 +8,12 @@ import {
   directorySize,
   exportDockerfile,
   findTransferProblem,
+  mergeExport,
   SEED_MARKER,
+  SEEDED_LIST,
   seedDockerfile,
   touchTimestamp,
+  USED_LIST,
 } from '../src/cache/mount-transfer.js';
 import { parseMount } from '../src/docker/dockerfile.js';
 
@@ -43,63 +46,125 @@ describe('cacheMountFlag', () => {
 
 describe('seedDockerfile', () => {
   const now = new Date(Date.UTC(2026, 11, 4, 15, 0, 0));
+  const modules = goCacheMount('modules', 'type=cache,target=/go/pkg/mod,uid=1000');
+  const build = goCacheMount('build', 'type=cache,target=/root/.cache/go-build');
 
-  test('module cache copied and owned', () => {
-    const text = seedDockerfile(
-      goCacheMount('modules', 'type=cache,target=/go/pkg/mod,uid=1000'),
-      now,
-    );
+  test('one build fills every mount', () => {
+    const text = seedDockerfile([modules, build], now, 'abc123');
     expect(text).toContain('FROM golang:1.26 AS seed');
     expect(text).toContain('ARG GO_BUILDX_NONCE');
     expect(text).toContain(
-      'RUN --mount=type=bind,target=/go-buildx-seed --mount=type=cache,id=/go/pkg/mod,target=/go/pkg/mod,sharing=shared,uid=1000',
+      'RUN --mount=type=bind,target=/go-buildx-seed ' +
+        '--mount=type=cache,id=/go/pkg/mod,target=/go/pkg/mod,sharing=shared,uid=1000 ' +
+        '--mount=type=cache,id=/root/.cache/go-build,target=/root/.cache/go-build,sharing=shared',
     );
-    expect(text).toContain("cp -a /go-buildx-seed/. '/go/pkg/mod'/");
+    expect(text).toContain("tar -xf /go-buildx-seed/modules.tar -C '/go/pkg/mod'");
+    expect(text).toContain("tar -xf /go-buildx-seed/build.tar -C '/root/.cache/go-build'");
     expect(text).toContain("chown -R 1000:0 '/go/pkg/mod'");
     expect(text).toContain('echo "go-buildx seed $GO_BUILDX_NONCE"');
-    expect(text).not.toContain(SEED_MARKER);
     expect(text).toContain('COPY --from=seed /go-buildx-done /');
   });
 
-  test('build cache marked two hours back', () => {
-    const text = seedDockerfile(
-      goCacheMount('build', 'type=cache,target=/root/.cache/go-build'),
-      now,
-    );
+  test('module cache gets no marker', () => {
+    const text = seedDockerfile([modules], now, 'abc123');
+    expect(text).not.toContain(SEED_MARKER);
+  });
+
+  test('build cache marked two hours back and listed', () => {
+    const text = seedDockerfile([build], now, 'abc123');
+    expect(text).toContain(`echo abc123 > '/root/.cache/go-build/${SEED_MARKER}'`);
     expect(text).toContain(`touch -t 202612041300.00 '/root/.cache/go-build/${SEED_MARKER}'`);
     expect(text).toContain(
       `find '/root/.cache/go-build' -type f -exec touch -r '/root/.cache/go-build/${SEED_MARKER}' {} +`,
+    );
+    expect(text).toContain(
+      `(cd '/root/.cache/go-build' && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`,
     );
   });
 
   test('quotes target for the shell', () => {
     // The Dockerfile escape keeps the dollar sign, which the shell must not expand.
     const found = goCacheMount('modules', 'type=cache,target=/cache\\$HOME');
-    expect(seedDockerfile(found, now)).toContain("cp -a /go-buildx-seed/. '/cache$HOME'/");
+    expect(seedDockerfile([found], now, 'abc123')).toContain(
+      "tar -xf /go-buildx-seed/modules.tar -C '/cache$HOME'",
+    );
   });
 });
 
 describe('exportDockerfile', () => {
-  test('build cache keeps used entries only', () => {
-    const text = exportDockerfile(goCacheMount('build', 'type=cache,target=/root/.cache/go-build'));
-    expect(text).toContain('RUN --mount=type=cache,id=/root/.cache/go-build');
-    expect(text).toContain("cp -a '/root/.cache/go-build'/. /go-buildx-export/");
-    expect(text).toContain(
-      `if [ -f ${SEED_MARKER} ]; then find . -type f ! -newer ${SEED_MARKER} -exec rm -f {} +; fi`,
+  test('build cache copies new files and lists used ones', () => {
+    const text = exportDockerfile(
+      goCacheMount('build', 'type=cache,target=/root/.cache/go-build'),
+      'abc123',
     );
-    expect(text).toContain(`rm -f trim.txt ${SEED_MARKER}`);
+    expect(text).toContain('RUN --mount=type=cache,id=/root/.cache/go-build');
+    expect(text).toContain(
+      `if [ -n 'abc123' ] && [ "$(cat ${SEED_MARKER} 2>/dev/null)" = 'abc123' ] && [ -f ${SEEDED_LIST} ]; then`,
+    );
+    expect(text).toContain(
+      `find . -type f -newer ${SEED_MARKER} ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} ! -name trim.txt`,
+    );
+    expect(text).toContain(
+      `grep -Fx -f ${SEEDED_LIST} /tmp/go-buildx-newer > /go-buildx-export/${USED_LIST}`,
+    );
+    expect(text).toContain(`grep -Fxv -f ${SEEDED_LIST} /tmp/go-buildx-newer > /tmp/go-buildx-new`);
     expect(text).toContain('COPY --from=export /go-buildx-export/ /');
   });
 
+  test('unseeded build cache copied whole without trim.txt', () => {
+    const text = exportDockerfile(
+      goCacheMount('build', 'type=cache,target=/root/.cache/go-build'),
+      'abc123',
+    );
+    expect(text).toContain(
+      'else cp -a . /go-buildx-export/files/ && rm -f /go-buildx-export/files/trim.txt',
+    );
+  });
+
+  test('marker of an earlier run ignored', () => {
+    const text = exportDockerfile(
+      goCacheMount('build', 'type=cache,target=/root/.cache/go-build'),
+      '',
+    );
+    expect(text).toContain("if [ -n '' ]");
+  });
+
   test('module cache exported whole', () => {
-    const text = exportDockerfile(goCacheMount('modules', 'type=cache,target=/go/pkg/mod'));
+    const text = exportDockerfile(goCacheMount('modules', 'type=cache,target=/go/pkg/mod'), '');
     expect(text).not.toContain('-newer');
-    expect(text).toContain("cp -a '/go/pkg/mod'/. /go-buildx-export/");
+    expect(text).toContain("cd '/go/pkg/mod'");
+    expect(text).toContain('cp -a . /go-buildx-export/files/');
   });
 
   test('nonce read by RUN', () => {
-    const text = exportDockerfile(goCacheMount('build', 'type=cache,target=/root/.cache/go-build'));
+    const text = exportDockerfile(
+      goCacheMount('build', 'type=cache,target=/root/.cache/go-build'),
+      'abc123',
+    );
     expect(text).toContain('echo "go-buildx export $GO_BUILDX_NONCE"');
+  });
+});
+
+describe('mergeExport', () => {
+  test('keeps used, drops unused, adds new', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'merge-test-'));
+    const host = path.join(root, 'host');
+    const exported = path.join(root, 'export');
+    for (const [file, content] of [
+      ['ab/used-d', 'used'],
+      ['cd/unused-d', 'unused'],
+    ]) {
+      fs.mkdirSync(path.dirname(path.join(host, file)), { recursive: true });
+      fs.writeFileSync(path.join(host, file), content);
+    }
+    fs.mkdirSync(path.join(exported, 'ef'), { recursive: true });
+    fs.writeFileSync(path.join(exported, 'ef', 'new-d'), 'new');
+
+    mergeExport(host, exported, './ab/used-d\n');
+
+    expect(fs.readFileSync(path.join(host, 'ab/used-d'), 'utf8')).toBe('used');
+    expect(fs.existsSync(path.join(host, 'cd/unused-d'))).toBe(false);
+    expect(fs.readFileSync(path.join(host, 'ef/new-d'), 'utf8')).toBe('new');
   });
 });
 

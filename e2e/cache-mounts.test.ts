@@ -51,10 +51,11 @@ describeWithDocker('cache mounts on a fresh runner', () => {
   beforeAll(async () => {
     resetRunner();
     cold = await runAction({ inputs, env });
-    const mainFile = path.join(project, 'main.go');
+    const versionFile = path.join(project, 'internal', 'buildinfo', 'buildinfo.go');
+    const source = fs.readFileSync(versionFile, 'utf8');
     fs.writeFileSync(
-      mainFile,
-      fs.readFileSync(mainFile, 'utf8').replace('"goapi', '"goapi (changed)'),
+      versionFile,
+      source.replace(/const Version = ".*"/, 'const Version = "0.3.0-changed"'),
     );
     resetRunner();
     fresh = await runAction({ inputs, env });
@@ -116,7 +117,7 @@ describeWithDocker('cache mounts on a fresh runner', () => {
   });
 
   test('image runs with the change', () => {
-    const output = execFileSync('docker', ['run', '--rm', tag, 'version'], { encoding: 'utf8' });
-    expect(output).toContain('goapi (changed)');
+    const output = execFileSync('docker', ['run', '--rm', tag, '--version'], { encoding: 'utf8' });
+    expect(output).toMatch(/^goapi 0\.3\.0-changed \(go1\.\d+/);
   });
 });

@@ -276,6 +276,7 @@ async function exportCaches(
     session.hostDirectories,
     inputs.builder,
     goEnv.isDefault,
+    report.transfers.seed,
   );
   report.transfers.export = exported;
   for (const goCache of session.plan.caches) {
@@ -285,8 +286,8 @@ async function exportCaches(
       goCache.skipSaveReason = `the export from the Docker build failed: ${result.problem}`;
       continue;
     }
-    goCache.exportedBytes = result.bytes;
-    const problem = findExportProblem(goCache.restoredBytes ?? 0, result.bytes);
+    goCache.exportedBytes = result.finalBytes ?? result.bytes;
+    const problem = findExportProblem(goCache.restoredBytes ?? 0, goCache.exportedBytes);
     if (problem) {
       goCache.skipSaveReason = problem;
       core.warning(`The Go ${goCache.name} cache will not be saved: ${problem}.`);

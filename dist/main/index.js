@@ -99722,6 +99722,10 @@ function lastLines(text, count) {
  * mtimeInterval). Files newer than the marker after the build are the entries it used or made.
  */
 const SEED_MARKER = '.go-buildx-seeded';
+/** List of the files a seed put into a build cache mount, one `./path` per line. */
+const SEEDED_LIST = '.go-buildx-seeded-files';
+/** List of the seeded files the build used, written by the export beside the new files. */
+const USED_LIST = '.go-buildx-used-files';
 /** Go's record of its last cache trim; never carried between runs, so Go keeps trimming. */
 const TRIM_FILE = 'trim.txt';
 const SEED_AGE_SECONDS = 2 * 60 * 60;
@@ -99768,26 +99772,38 @@ function touchTimestamp(date) {
     return (`${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
         `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}.${pad(date.getUTCSeconds())}`);
 }
-/** Writes the Dockerfile of the build that copies `/go-buildx-seed` (the context) into the mount. */
-function seedDockerfile(found, now) {
+function seedCommands(found, now, seedId) {
     const target = shellQuote(found.mount.target);
     const owner = `${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'}`;
     const commands = [
-        'set -e',
-        'echo "go-buildx seed $GO_BUILDX_NONCE"',
-        `cp -a /go-buildx-seed/. ${target}/`,
+        `mkdir -p ${target}`,
+        `tar -xf /go-buildx-seed/${found.kind}.tar -C ${target}`,
         `chown -R ${owner} ${target}`,
     ];
     if (found.kind === 'build') {
         const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
         const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
-        commands.push(`touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`);
+        commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, `(cd ${target} && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`);
     }
-    commands.push('echo done > /go-buildx-done');
+    return commands;
+}
+/**
+ * Writes the Dockerfile of the one build that fills every cache mount. The context holds one
+ * tar archive per cache kind, because BuildKit sends a few large files much faster than a
+ * tree of many small ones.
+ */
+function seedDockerfile(transfers, now, seedId) {
+    const mountFlags = transfers.map((found) => cacheMountFlag(found)).join(' ');
+    const commands = [
+        'set -e',
+        'echo "go-buildx seed $GO_BUILDX_NONCE"',
+        ...transfers.flatMap((found) => seedCommands(found, now, seedId)),
+        'echo done > /go-buildx-done',
+    ];
     return [
-        `FROM ${found.baseImage} AS seed`,
+        `FROM ${transfers[0].baseImage} AS seed`,
         'ARG GO_BUILDX_NONCE',
-        `RUN --mount=type=bind,target=/go-buildx-seed ${cacheMountFlag(found)} \\`,
+        `RUN --mount=type=bind,target=/go-buildx-seed ${mountFlags} \\`,
         `    ${commands.join(' && \\\n    ')}`,
         'FROM scratch',
         'COPY --from=seed /go-buildx-done /',
@@ -99795,27 +99811,39 @@ function seedDockerfile(found, now) {
     ].join('\n');
 }
 /**
- * Writes the Dockerfile of the build that copies the mount out to `/go-buildx-export`. For a
- * seeded build cache only the entries this build used or made are copied, which keeps the
- * saved cache bounded. trim.txt is never copied.
+ * Writes the Dockerfile of the build that copies a mount out to `/go-buildx-export`.
+ *
+ * After a build that this run seeded (`seedId` matches the marker), only the files the build
+ * made are copied, with the list of seeded files it used beside them; the runner already has
+ * the seeded files. A marker from an earlier run on a warm builder does not count, because
+ * the runner then lacks the files it lists. Unused entries are left
+ * out, which keeps the saved cache bounded. Without a seed, the whole mount is copied.
+ * trim.txt is never copied. busybox tar has no -T and Debian images have no cpio, so new files
+ * are copied one by one, and they are few after a one-line change.
  */
-function exportDockerfile(found) {
+function exportDockerfile(found, seedId) {
     const target = shellQuote(found.mount.target);
     const exportDirectory = '/go-buildx-export';
+    const copyAll = `cp -a . ${exportDirectory}/files/ && ` +
+        `rm -f ${exportDirectory}/files/${TRIM_FILE} ${exportDirectory}/files/${SEED_MARKER} ` +
+        `${exportDirectory}/files/${SEEDED_LIST}`;
+    const copyNew = [
+        `find . -type f -newer ${SEED_MARKER} ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} ! -name ${TRIM_FILE} > /tmp/go-buildx-newer`,
+        `{ grep -Fx -f ${SEEDED_LIST} /tmp/go-buildx-newer > ${exportDirectory}/${USED_LIST} || true; }`,
+        `{ grep -Fxv -f ${SEEDED_LIST} /tmp/go-buildx-newer > /tmp/go-buildx-new || true; }`,
+        `while IFS= read -r file; do mkdir -p "${exportDirectory}/files/\${file%/*}" && cp -p "$file" "${exportDirectory}/files/$file"; done < /tmp/go-buildx-new`,
+    ].join(' && ');
+    const select = found.kind === 'build'
+        ? `if [ -n '${seedId}' ] && [ "$(cat ${SEED_MARKER} 2>/dev/null)" = '${seedId}' ] && ` +
+            `[ -f ${SEEDED_LIST} ]; then ${copyNew}; else ${copyAll}; fi`
+        : copyAll;
     const commands = [
         'set -e',
         'echo "go-buildx export $GO_BUILDX_NONCE"',
-        `mkdir -p ${exportDirectory}`,
-        `cp -a ${target}/. ${exportDirectory}/`,
-        `cd ${exportDirectory}`,
+        `mkdir -p ${exportDirectory}/files`,
+        `cd ${target}`,
+        select,
     ];
-    if (found.kind === 'build') {
-        // cp -a keeps modification times, so the seed marker still separates used from unused
-        // entries here. "! -newer" also matches the marker itself. busybox tar has no -T, so the
-        // selection deletes from a full copy instead of archiving a list.
-        commands.push(`if [ -f ${SEED_MARKER} ]; then find . -type f ! -newer ${SEED_MARKER} -exec rm -f {} +; fi`);
-    }
-    commands.push(`rm -f ${TRIM_FILE} ${SEED_MARKER}`);
     return [
         `FROM ${found.baseImage} AS export`,
         'ARG GO_BUILDX_NONCE',
@@ -99862,70 +99890,108 @@ async function runTransferBuild(dockerfileText, context, outputDirectory, builde
     }
 }
 /** Runtime errors of a base image without a shell or the file tools the transfers use. */
-const MISSING_TOOL = /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm): not found/;
+const MISSING_TOOL = /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm|tar|grep|mkdir): not found/;
 /** Explains a failed transfer build; a base image without a shell is the usual cause. */
 function describeTransferFailure(found, output) {
     if (MISSING_TOOL.test(output)) {
         return (`the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
-            'cp and find (a distroless-style image), so the cache cannot be copied into its mount. ' +
-            'Build Go in an image with a shell, such as golang:<version>');
+            'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
+            'mount. Build Go in an image with a shell, such as golang:<version>');
     }
     return `the generated build failed: ${lastLines(output, 4)}`;
 }
-/** Copies `hostDirectory` into the BuildKit cache mount, before the main build. */
-async function seedCacheMount(found, hostDirectory, builder) {
+/**
+ * Fills the given BuildKit cache mounts from their runner directories with one generated
+ * build, before the main build. All mounts must share a base image.
+ */
+async function runSeedBuild(transfers, builder, seedId) {
     const started = Date.now();
-    const bytes = directorySize(hostDirectory);
-    external_node_fs_namespaceObject.mkdirSync(hostDirectory, { recursive: true });
+    const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
     const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
     try {
-        const result = await runTransferBuild(seedDockerfile(found, new Date()), hostDirectory, outputDirectory, builder);
+        let bytes = 0;
+        for (const { found, hostDirectory } of transfers) {
+            const archive = external_node_path_namespaceObject.join(context, `${found.kind}.tar`);
+            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
+            bytes += external_node_fs_namespaceObject.statSync(archive).size;
+        }
+        const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
+        const result = await runTransferBuild(dockerfile, context, outputDirectory, builder);
         const seconds = (Date.now() - started) / 1000;
         if (result.exitCode !== 0) {
-            return {
-                ok: false,
-                seconds,
-                bytes: 0,
-                problem: describeTransferFailure(found, result.output),
-            };
+            const problem = describeTransferFailure(transfers[0].found, result.output);
+            return { ok: false, seconds, bytes: 0, problem };
         }
         return { ok: true, seconds, bytes };
     }
     finally {
+        external_node_fs_namespaceObject.rmSync(context, { recursive: true, force: true });
         external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     }
 }
 /**
- * Copies the BuildKit cache mount out into `hostDirectory`, after the main build. The old
- * content of `hostDirectory` is replaced only when the export succeeded.
+ * Copies a BuildKit cache mount out into `hostDirectory`, after the main build. After a seeded
+ * build the export holds the new files and the list of used seeded files: unused files are
+ * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
+ * directory is changed only when the export succeeded.
  */
-async function exportCacheMount(found, hostDirectory, builder) {
+async function exportCacheMount(found, hostDirectory, builder, seedId) {
     const started = Date.now();
     const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-export-context-'));
     const outputDirectory = `${hostDirectory}.export-${process.pid}`;
     external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     try {
-        const result = await runTransferBuild(exportDockerfile(found), emptyContext, outputDirectory, builder);
+        const result = await runTransferBuild(exportDockerfile(found, seedId), emptyContext, outputDirectory, builder);
         const seconds = (Date.now() - started) / 1000;
         if (result.exitCode !== 0) {
-            return {
-                ok: false,
-                seconds,
-                bytes: 0,
-                problem: describeTransferFailure(found, result.output),
-            };
+            const problem = describeTransferFailure(found, result.output);
+            return { ok: false, seconds, bytes: 0, problem };
         }
-        const bytes = directorySize(outputDirectory);
-        makeWritable(hostDirectory);
-        external_node_fs_namespaceObject.rmSync(hostDirectory, { recursive: true, force: true });
-        external_node_fs_namespaceObject.renameSync(outputDirectory, hostDirectory);
-        return { ok: true, seconds, bytes };
+        const exportedFiles = external_node_path_namespaceObject.join(outputDirectory, 'files');
+        const bytes = directorySize(exportedFiles);
+        const usedList = external_node_path_namespaceObject.join(outputDirectory, USED_LIST);
+        if (external_node_fs_namespaceObject.existsSync(usedList)) {
+            mergeExport(hostDirectory, exportedFiles, external_node_fs_namespaceObject.readFileSync(usedList, 'utf8'));
+        }
+        else {
+            makeWritable(hostDirectory);
+            external_node_fs_namespaceObject.rmSync(hostDirectory, { recursive: true, force: true });
+            external_node_fs_namespaceObject.renameSync(exportedFiles, hostDirectory);
+        }
+        return { ok: true, seconds, bytes, finalBytes: directorySize(hostDirectory) };
     }
     finally {
         makeWritable(outputDirectory);
         external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
         external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
     }
+}
+/**
+ * Removes the files of `hostDirectory` that are not in `usedList` (lines of `./path`), then
+ * moves the new files from `exportedFiles` in.
+ */
+function mergeExport(hostDirectory, exportedFiles, usedList) {
+    const used = new Set(usedList
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => external_node_path_namespaceObject.normalize(line)));
+    for (const file of listFiles(hostDirectory)) {
+        if (!used.has(file))
+            external_node_fs_namespaceObject.rmSync(external_node_path_namespaceObject.join(hostDirectory, file));
+    }
+    for (const file of listFiles(exportedFiles)) {
+        const destination = external_node_path_namespaceObject.join(hostDirectory, file);
+        external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(destination), { recursive: true });
+        external_node_fs_namespaceObject.renameSync(external_node_path_namespaceObject.join(exportedFiles, file), destination);
+    }
+}
+/** Lists the regular files below `directory` as normalized relative paths. */
+function listFiles(directory) {
+    if (!external_node_fs_namespaceObject.existsSync(directory))
+        return [];
+    return external_node_fs_namespaceObject.readdirSync(directory, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => external_node_path_namespaceObject.relative(directory, external_node_path_namespaceObject.join(entry.parentPath, entry.name)));
 }
 
 ;// CONCATENATED MODULE: ./src/cache/docker-caches.ts
@@ -99986,26 +100052,41 @@ function dockerBuildIdentity(baseImage, imageId, platforms) {
     const identity = `${baseImage}@${imageId}|${platforms.join(',') || 'native'}`;
     return external_node_crypto_.createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
-/** Copies the restored caches into the Dockerfile's cache mounts. Failures become warnings. */
+/**
+ * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
+ * base image (usually one in all). Failures become warnings.
+ */
 async function seedCacheMounts(plan, hostDirectories, builder) {
-    const results = {};
+    const seedId = external_node_crypto_.randomBytes(8).toString('hex');
+    const groups = new Map();
     for (const kind of ['modules', 'build']) {
         const found = plan.mounts[kind];
         if (!found)
             continue;
-        const hostDirectory = hostDirectories[kind];
-        if (!hasEntries(hostDirectory)) {
+        if (!hasEntries(hostDirectories[kind])) {
             info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
             continue;
         }
-        const result = await seedCacheMount(found, hostDirectory, builder);
-        results[kind] = result;
-        if (result.ok) {
-            info(`Go ${kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
-                `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`);
-        }
-        else {
-            core_warning(`Go ${kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`);
+        const group = groups.get(found.baseImage) ?? [];
+        group.push({ found, hostDirectory: hostDirectories[kind] });
+        groups.set(found.baseImage, group);
+    }
+    const results = {};
+    for (const transfers of groups.values()) {
+        const result = await runSeedBuild(transfers, builder, seedId);
+        for (const { found, hostDirectory } of transfers) {
+            results[found.kind] = {
+                ...result,
+                bytes: directorySize(hostDirectory),
+                seedId: result.ok ? seedId : undefined,
+            };
+            if (result.ok) {
+                info(`Go ${found.kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
+                    `${(directorySize(hostDirectory) / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`);
+            }
+            else {
+                core_warning(`Go ${found.kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`);
+            }
         }
     }
     return results;
@@ -100015,17 +100096,18 @@ async function seedCacheMounts(plan, hostDirectories, builder) {
  * save them. The module mount is exported only when `exportModules` is set, because the
  * runner's own `go mod download` already filled GOMODCACHE.
  */
-async function exportCacheMounts(plan, hostDirectories, builder, exportModules) {
+async function exportCacheMounts(plan, hostDirectories, builder, exportModules, seeds) {
     const results = {};
     for (const kind of ['modules', 'build']) {
         const found = plan.mounts[kind];
         if (!found || (kind === 'modules' && !exportModules))
             continue;
-        const result = await exportCacheMount(found, hostDirectories[kind], builder);
+        const result = await exportCacheMount(found, hostDirectories[kind], builder, seeds[kind]?.seedId ?? '');
         results[kind] = result;
         if (result.ok) {
             info(`Go ${kind} cache mount ${found.mount.target} exported: ` +
-                `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`);
+                `${(result.bytes / 1e6).toFixed(1)} MB copied out in ${result.seconds.toFixed(1)} s, ` +
+                `${((result.finalBytes ?? result.bytes) / 1e6).toFixed(1)} MB to save.`);
         }
         else {
             core_warning(`Go ${kind} cache mount ${found.mount.target} was not exported: ${result.problem}.`);
@@ -106537,12 +106619,10 @@ function addCacheSection(summary, report) {
  */
 function describePayoff(report) {
     const restoreSeconds = report.caches.reduce((total, goCache) => total + (goCache.restoreSeconds ?? 0), 0);
-    const transferSeconds = [
-        ...Object.values(report.transfers.seed),
-        ...Object.values(report.transfers.export),
-    ]
-        .filter((result) => result !== undefined)
-        .reduce((total, result) => total + result.seconds, 0);
+    // One generated build seeds every mount, so each seed result carries the same time.
+    const seedSeconds = Math.max(0, ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0));
+    const exportSeconds = Object.values(report.transfers.export).reduce((total, result) => total + (result?.seconds ?? 0), 0);
+    const transferSeconds = seedSeconds + exportSeconds;
     const cost = `Restore ${restoreSeconds.toFixed(1)} s, copy into and out of the build ${transferSeconds.toFixed(1)} s.`;
     if (report.compileSeconds === undefined)
         return `${cost} Go compile time: not measured.`;
@@ -106754,7 +106834,7 @@ async function runGoModVendor(workingDirectory) {
     info('Dependencies: go mod vendor filled vendor/, which the Dockerfile copies.');
 }
 async function exportCaches(inputs, goEnv, dockerPlan, session, report) {
-    const exported = await exportCacheMounts(dockerPlan, session.hostDirectories, inputs.builder, goEnv.isDefault);
+    const exported = await exportCacheMounts(dockerPlan, session.hostDirectories, inputs.builder, goEnv.isDefault, report.transfers.seed);
     report.transfers.export = exported;
     for (const goCache of session.plan.caches) {
         const result = exported[goCache.name];
@@ -106764,8 +106844,8 @@ async function exportCaches(inputs, goEnv, dockerPlan, session, report) {
             goCache.skipSaveReason = `the export from the Docker build failed: ${result.problem}`;
             continue;
         }
-        goCache.exportedBytes = result.bytes;
-        const problem = findExportProblem(goCache.restoredBytes ?? 0, result.bytes);
+        goCache.exportedBytes = result.finalBytes ?? result.bytes;
+        const problem = findExportProblem(goCache.restoredBytes ?? 0, goCache.exportedBytes);
         if (problem) {
             goCache.skipSaveReason = problem;
             core_warning(`The Go ${goCache.name} cache will not be saved: ${problem}.`);

@@ -4,9 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GoCacheKind, GoCacheMount, MountSearchResult } from './mount-finder.js';
 import {
+  directorySize,
   exportCacheMount,
   findTransferProblem,
-  seedCacheMount,
+  MountTransfer,
+  runSeedBuild,
   TransferResult,
 } from './mount-transfer.js';
 
@@ -102,32 +104,48 @@ export function dockerBuildIdentity(
 /** Transfer results by cache kind, for the summary and the post step. */
 export type TransferResults = Partial<Record<GoCacheKind, TransferResult>>;
 
-/** Copies the restored caches into the Dockerfile's cache mounts. Failures become warnings. */
+/**
+ * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
+ * base image (usually one in all). Failures become warnings.
+ */
 export async function seedCacheMounts(
   plan: DockerCachePlan,
   hostDirectories: Record<GoCacheKind, string>,
   builder: string,
 ): Promise<TransferResults> {
-  const results: TransferResults = {};
+  const seedId = crypto.randomBytes(8).toString('hex');
+  const groups = new Map<string, MountTransfer[]>();
   for (const kind of ['modules', 'build'] as const) {
     const found = plan.mounts[kind];
     if (!found) continue;
-    const hostDirectory = hostDirectories[kind];
-    if (!hasEntries(hostDirectory)) {
+    if (!hasEntries(hostDirectories[kind])) {
       core.info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
       continue;
     }
-    const result = await seedCacheMount(found, hostDirectory, builder);
-    results[kind] = result;
-    if (result.ok) {
-      core.info(
-        `Go ${kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
-          `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`,
-      );
-    } else {
-      core.warning(
-        `Go ${kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`,
-      );
+    const group = groups.get(found.baseImage) ?? [];
+    group.push({ found, hostDirectory: hostDirectories[kind] });
+    groups.set(found.baseImage, group);
+  }
+
+  const results: TransferResults = {};
+  for (const transfers of groups.values()) {
+    const result = await runSeedBuild(transfers, builder, seedId);
+    for (const { found, hostDirectory } of transfers) {
+      results[found.kind] = {
+        ...result,
+        bytes: directorySize(hostDirectory),
+        seedId: result.ok ? seedId : undefined,
+      };
+      if (result.ok) {
+        core.info(
+          `Go ${found.kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
+            `${(directorySize(hostDirectory) / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`,
+        );
+      } else {
+        core.warning(
+          `Go ${found.kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`,
+        );
+      }
     }
   }
   return results;
@@ -143,17 +161,24 @@ export async function exportCacheMounts(
   hostDirectories: Record<GoCacheKind, string>,
   builder: string,
   exportModules: boolean,
+  seeds: TransferResults,
 ): Promise<TransferResults> {
   const results: TransferResults = {};
   for (const kind of ['modules', 'build'] as const) {
     const found = plan.mounts[kind];
     if (!found || (kind === 'modules' && !exportModules)) continue;
-    const result = await exportCacheMount(found, hostDirectories[kind], builder);
+    const result = await exportCacheMount(
+      found,
+      hostDirectories[kind],
+      builder,
+      seeds[kind]?.seedId ?? '',
+    );
     results[kind] = result;
     if (result.ok) {
       core.info(
         `Go ${kind} cache mount ${found.mount.target} exported: ` +
-          `${(result.bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`,
+          `${(result.bytes / 1e6).toFixed(1)} MB copied out in ${result.seconds.toFixed(1)} s, ` +
+          `${((result.finalBytes ?? result.bytes) / 1e6).toFixed(1)} MB to save.`,
       );
     } else {
       core.warning(

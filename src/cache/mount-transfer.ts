@@ -15,6 +15,12 @@ import { GoCacheMount } from './mount-finder.js';
  */
 export const SEED_MARKER = '.go-buildx-seeded';
 
+/** List of the files a seed put into a build cache mount, one `./path` per line. */
+export const SEEDED_LIST = '.go-buildx-seeded-files';
+
+/** List of the seeded files the build used, written by the export beside the new files. */
+export const USED_LIST = '.go-buildx-used-files';
+
 /** Go's record of its last cache trim; never carried between runs, so Go keeps trimming. */
 const TRIM_FILE = 'trim.txt';
 
@@ -24,9 +30,14 @@ const SEED_AGE_SECONDS = 2 * 60 * 60;
 export interface TransferResult {
   ok: boolean;
   seconds: number;
+  /** Bytes sent into the builder (seed) or copied out of it (export). */
   bytes: number;
+  /** Bytes of the runner's cache directory after an export merged into it. */
+  finalBytes?: number;
   /** Why the transfer did not happen, for the summary. */
   problem?: string;
+  /** Id written into the seed marker of a build cache mount, which the export checks. */
+  seedId?: string;
 }
 
 /** Quotes a value for /bin/sh. */
@@ -73,29 +84,50 @@ export function touchTimestamp(date: Date): string {
   );
 }
 
-/** Writes the Dockerfile of the build that copies `/go-buildx-seed` (the context) into the mount. */
-export function seedDockerfile(found: GoCacheMount, now: Date): string {
+/** A cache mount and the runner directory that fills it. */
+export interface MountTransfer {
+  found: GoCacheMount;
+  hostDirectory: string;
+}
+
+function seedCommands(found: GoCacheMount, now: Date, seedId: string): string[] {
   const target = shellQuote(found.mount.target);
   const owner = `${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'}`;
   const commands = [
-    'set -e',
-    'echo "go-buildx seed $GO_BUILDX_NONCE"',
-    `cp -a /go-buildx-seed/. ${target}/`,
+    `mkdir -p ${target}`,
+    `tar -xf /go-buildx-seed/${found.kind}.tar -C ${target}`,
     `chown -R ${owner} ${target}`,
   ];
   if (found.kind === 'build') {
     const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
     const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
     commands.push(
+      `echo ${seedId} > ${marker}`,
       `touch -t ${seededAt} ${marker}`,
       `find ${target} -type f -exec touch -r ${marker} {} +`,
+      `(cd ${target} && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`,
     );
   }
-  commands.push('echo done > /go-buildx-done');
+  return commands;
+}
+
+/**
+ * Writes the Dockerfile of the one build that fills every cache mount. The context holds one
+ * tar archive per cache kind, because BuildKit sends a few large files much faster than a
+ * tree of many small ones.
+ */
+export function seedDockerfile(transfers: GoCacheMount[], now: Date, seedId: string): string {
+  const mountFlags = transfers.map((found) => cacheMountFlag(found)).join(' ');
+  const commands = [
+    'set -e',
+    'echo "go-buildx seed $GO_BUILDX_NONCE"',
+    ...transfers.flatMap((found) => seedCommands(found, now, seedId)),
+    'echo done > /go-buildx-done',
+  ];
   return [
-    `FROM ${found.baseImage} AS seed`,
+    `FROM ${transfers[0].baseImage} AS seed`,
     'ARG GO_BUILDX_NONCE',
-    `RUN --mount=type=bind,target=/go-buildx-seed ${cacheMountFlag(found)} \\`,
+    `RUN --mount=type=bind,target=/go-buildx-seed ${mountFlags} \\`,
     `    ${commands.join(' && \\\n    ')}`,
     'FROM scratch',
     'COPY --from=seed /go-buildx-done /',
@@ -104,29 +136,41 @@ export function seedDockerfile(found: GoCacheMount, now: Date): string {
 }
 
 /**
- * Writes the Dockerfile of the build that copies the mount out to `/go-buildx-export`. For a
- * seeded build cache only the entries this build used or made are copied, which keeps the
- * saved cache bounded. trim.txt is never copied.
+ * Writes the Dockerfile of the build that copies a mount out to `/go-buildx-export`.
+ *
+ * After a build that this run seeded (`seedId` matches the marker), only the files the build
+ * made are copied, with the list of seeded files it used beside them; the runner already has
+ * the seeded files. A marker from an earlier run on a warm builder does not count, because
+ * the runner then lacks the files it lists. Unused entries are left
+ * out, which keeps the saved cache bounded. Without a seed, the whole mount is copied.
+ * trim.txt is never copied. busybox tar has no -T and Debian images have no cpio, so new files
+ * are copied one by one, and they are few after a one-line change.
  */
-export function exportDockerfile(found: GoCacheMount): string {
+export function exportDockerfile(found: GoCacheMount, seedId: string): string {
   const target = shellQuote(found.mount.target);
   const exportDirectory = '/go-buildx-export';
+  const copyAll =
+    `cp -a . ${exportDirectory}/files/ && ` +
+    `rm -f ${exportDirectory}/files/${TRIM_FILE} ${exportDirectory}/files/${SEED_MARKER} ` +
+    `${exportDirectory}/files/${SEEDED_LIST}`;
+  const copyNew = [
+    `find . -type f -newer ${SEED_MARKER} ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} ! -name ${TRIM_FILE} > /tmp/go-buildx-newer`,
+    `{ grep -Fx -f ${SEEDED_LIST} /tmp/go-buildx-newer > ${exportDirectory}/${USED_LIST} || true; }`,
+    `{ grep -Fxv -f ${SEEDED_LIST} /tmp/go-buildx-newer > /tmp/go-buildx-new || true; }`,
+    `while IFS= read -r file; do mkdir -p "${exportDirectory}/files/\${file%/*}" && cp -p "$file" "${exportDirectory}/files/$file"; done < /tmp/go-buildx-new`,
+  ].join(' && ');
+  const select =
+    found.kind === 'build'
+      ? `if [ -n '${seedId}' ] && [ "$(cat ${SEED_MARKER} 2>/dev/null)" = '${seedId}' ] && ` +
+        `[ -f ${SEEDED_LIST} ]; then ${copyNew}; else ${copyAll}; fi`
+      : copyAll;
   const commands = [
     'set -e',
     'echo "go-buildx export $GO_BUILDX_NONCE"',
-    `mkdir -p ${exportDirectory}`,
-    `cp -a ${target}/. ${exportDirectory}/`,
-    `cd ${exportDirectory}`,
+    `mkdir -p ${exportDirectory}/files`,
+    `cd ${target}`,
+    select,
   ];
-  if (found.kind === 'build') {
-    // cp -a keeps modification times, so the seed marker still separates used from unused
-    // entries here. "! -newer" also matches the marker itself. busybox tar has no -T, so the
-    // selection deletes from a full copy instead of archiving a list.
-    commands.push(
-      `if [ -f ${SEED_MARKER} ]; then find . -type f ! -newer ${SEED_MARKER} -exec rm -f {} +; fi`,
-    );
-  }
-  commands.push(`rm -f ${TRIM_FILE} ${SEED_MARKER}`);
   return [
     `FROM ${found.baseImage} AS export`,
     'ARG GO_BUILDX_NONCE',
@@ -186,60 +230,68 @@ async function runTransferBuild(
 
 /** Runtime errors of a base image without a shell or the file tools the transfers use. */
 const MISSING_TOOL =
-  /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm): not found/;
+  /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm|tar|grep|mkdir): not found/;
 
 /** Explains a failed transfer build; a base image without a shell is the usual cause. */
 function describeTransferFailure(found: GoCacheMount, output: string): string {
   if (MISSING_TOOL.test(output)) {
     return (
       `the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
-      'cp and find (a distroless-style image), so the cache cannot be copied into its mount. ' +
-      'Build Go in an image with a shell, such as golang:<version>'
+      'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
+      'mount. Build Go in an image with a shell, such as golang:<version>'
     );
   }
   return `the generated build failed: ${lastLines(output, 4)}`;
 }
 
-/** Copies `hostDirectory` into the BuildKit cache mount, before the main build. */
-export async function seedCacheMount(
-  found: GoCacheMount,
-  hostDirectory: string,
+/**
+ * Fills the given BuildKit cache mounts from their runner directories with one generated
+ * build, before the main build. All mounts must share a base image.
+ */
+export async function runSeedBuild(
+  transfers: MountTransfer[],
   builder: string,
+  seedId: string,
 ): Promise<TransferResult> {
   const started = Date.now();
-  const bytes = directorySize(hostDirectory);
-  fs.mkdirSync(hostDirectory, { recursive: true });
+  const context = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-'));
   const outputDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-out-'));
   try {
-    const result = await runTransferBuild(
-      seedDockerfile(found, new Date()),
-      hostDirectory,
-      outputDirectory,
-      builder,
+    let bytes = 0;
+    for (const { found, hostDirectory } of transfers) {
+      const archive = path.join(context, `${found.kind}.tar`);
+      await exec.exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
+      bytes += fs.statSync(archive).size;
+    }
+    const dockerfile = seedDockerfile(
+      transfers.map((transfer) => transfer.found),
+      new Date(),
+      seedId,
     );
+    const result = await runTransferBuild(dockerfile, context, outputDirectory, builder);
     const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {
-      return {
-        ok: false,
-        seconds,
-        bytes: 0,
-        problem: describeTransferFailure(found, result.output),
-      };
+      const problem = describeTransferFailure(transfers[0].found, result.output);
+      return { ok: false, seconds, bytes: 0, problem };
     }
     return { ok: true, seconds, bytes };
   } finally {
+    fs.rmSync(context, { recursive: true, force: true });
     fs.rmSync(outputDirectory, { recursive: true, force: true });
   }
 }
 
 /**
- * Copies the BuildKit cache mount out into `hostDirectory`, after the main build. The old
- * content of `hostDirectory` is replaced only when the export succeeded.
+ * Copies a BuildKit cache mount out into `hostDirectory`, after the main build. After a seeded
+ * build the export holds the new files and the list of used seeded files: unused files are
+ * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
+ * directory is changed only when the export succeeded.
  */
 export async function exportCacheMount(
   found: GoCacheMount,
   hostDirectory: string,
   builder: string,
+  seedId: string,
 ): Promise<TransferResult> {
   const started = Date.now();
   const emptyContext = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-export-context-'));
@@ -247,28 +299,60 @@ export async function exportCacheMount(
   fs.rmSync(outputDirectory, { recursive: true, force: true });
   try {
     const result = await runTransferBuild(
-      exportDockerfile(found),
+      exportDockerfile(found, seedId),
       emptyContext,
       outputDirectory,
       builder,
     );
     const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {
-      return {
-        ok: false,
-        seconds,
-        bytes: 0,
-        problem: describeTransferFailure(found, result.output),
-      };
+      const problem = describeTransferFailure(found, result.output);
+      return { ok: false, seconds, bytes: 0, problem };
     }
-    const bytes = directorySize(outputDirectory);
-    makeWritable(hostDirectory);
-    fs.rmSync(hostDirectory, { recursive: true, force: true });
-    fs.renameSync(outputDirectory, hostDirectory);
-    return { ok: true, seconds, bytes };
+    const exportedFiles = path.join(outputDirectory, 'files');
+    const bytes = directorySize(exportedFiles);
+    const usedList = path.join(outputDirectory, USED_LIST);
+    if (fs.existsSync(usedList)) {
+      mergeExport(hostDirectory, exportedFiles, fs.readFileSync(usedList, 'utf8'));
+    } else {
+      makeWritable(hostDirectory);
+      fs.rmSync(hostDirectory, { recursive: true, force: true });
+      fs.renameSync(exportedFiles, hostDirectory);
+    }
+    return { ok: true, seconds, bytes, finalBytes: directorySize(hostDirectory) };
   } finally {
     makeWritable(outputDirectory);
     fs.rmSync(outputDirectory, { recursive: true, force: true });
     fs.rmSync(emptyContext, { recursive: true, force: true });
   }
+}
+
+/**
+ * Removes the files of `hostDirectory` that are not in `usedList` (lines of `./path`), then
+ * moves the new files from `exportedFiles` in.
+ */
+export function mergeExport(hostDirectory: string, exportedFiles: string, usedList: string): void {
+  const used = new Set(
+    usedList
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => path.normalize(line)),
+  );
+  for (const file of listFiles(hostDirectory)) {
+    if (!used.has(file)) fs.rmSync(path.join(hostDirectory, file));
+  }
+  for (const file of listFiles(exportedFiles)) {
+    const destination = path.join(hostDirectory, file);
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    fs.renameSync(path.join(exportedFiles, file), destination);
+  }
+}
+
+/** Lists the regular files below `directory` as normalized relative paths. */
+function listFiles(directory: string): string[] {
+  if (!fs.existsSync(directory)) return [];
+  return fs
+    .readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)));
 }
