@@ -3,39 +3,28 @@ import * as exec from '@actions/exec';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectCacheBackend } from './cache/backend.js';
 import {
   DockerCachePlan,
   dockerBuildCacheDirectory,
-  exportCacheMounts,
   planDockerCaches,
   seedCacheMounts,
-  TransferResults,
 } from './cache/docker-caches.js';
-import {
-  CachePlan,
-  errorMessage,
-  findExportProblem,
-  GoCache,
-  isExactKeyMatch,
-  restoreGoCaches,
-} from './cache/go-caches.js';
+import { errorMessage } from './cache/go-caches.js';
 import { findGoCacheMounts } from './cache/mount-finder.js';
-import { directorySize } from './cache/mount-transfer.js';
-import { planGoCaches } from './cache/plan.js';
-import { decideCacheSave } from './cache/save-policy.js';
+import {
+  CacheSession,
+  exportCaches,
+  restoreCaches,
+  verifyRestoredModules,
+} from './cache/session.js';
 import { Output, State } from './constants.js';
+import { currentRunId } from './cache/keys.js';
 import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
 import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
 import { findGoBuildStage, parseDockerfile, resolveBaseImage } from './docker/dockerfile.js';
 import { writeSecretFiles } from './docker/secrets.js';
 import { measureImageSize } from './docker/image.js';
-import {
-  detectDependencyMode,
-  fetchDependencies,
-  findDep,
-  verifyModuleCache,
-} from './go/dependencies.js';
+import { detectDependencyMode, fetchDependencies, findDep } from './go/dependencies.js';
 import { GoEnvironment, readGoEnvironment } from './go/env.js';
 import {
   findImageToolchainProblem,
@@ -46,15 +35,25 @@ import {
 import { InputError } from './input-error.js';
 import { ActionInputs, getInputs } from './inputs.js';
 import { checkProjectPaths } from './preflight.js';
-import { readColdBuildRecord, writeColdBuildRecord } from './report/cold-build.js';
 import { formatDockerSize, formatSizeWithBytes } from './report/format.js';
-import { RunReport, writeJobSummary } from './report/summary.js';
-
-/** The restored caches of a run, kept until the build is done and they are exported. */
-interface CacheSession {
-  plan: CachePlan;
-  hostDirectories: { modules: string; build: string };
-}
+import { JsonReport } from './report/json-report.js';
+import {
+  BuiltImage,
+  commentOnPullRequest,
+  findBaseline,
+  measureBuiltImage,
+  sizeReportImageKey,
+  sizeReportKeys,
+  writeSizeReport,
+} from './report/size-report.js';
+import {
+  cacheSummary,
+  reportTimings,
+  RunReport,
+  setSizeOutputs,
+  sizeReportCachePath,
+  writeJobSummary,
+} from './report/summary.js';
 
 /** Runs the main step: checks, cache restore, dependencies, build, size report. */
 export async function runMain(): Promise<void> {
@@ -128,6 +127,12 @@ export async function runMain(): Promise<void> {
       // Exported after a failed build too: what compiled before the failure is worth keeping.
       if (session) await exportCaches(inputs, goEnv, dockerPlan, session, report);
     }
+
+    const budgetFailure = await reportImageSize(inputs, dockerPlan, session, report);
+    if (budgetFailure) {
+      report.budgetFailure = budgetFailure;
+      core.setFailed(budgetFailure);
+    }
   } catch (error) {
     report.failure = errorMessage(error);
     if (error instanceof BuildError)
@@ -157,6 +162,10 @@ function analyzeDockerfile(
   );
   const buildStage = findGoBuildStage(parsed);
   dockerPlan.builderImage = buildStage ? resolveBaseImage(parsed, buildStage) : '';
+  const finalStage = inputs.target
+    ? parsed.stages.find((stage) => stage.name === inputs.target.toLowerCase())
+    : parsed.stages.at(-1);
+  dockerPlan.finalBaseImage = finalStage ? resolveBaseImage(parsed, finalStage) : '';
   report.cacheRoutes = dockerPlan.routes;
   report.cacheAdvice = dockerPlan.advice;
   core.setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));
@@ -192,115 +201,11 @@ async function checkGoToolchains(
   if (imageProblem) throw new InputError(imageProblem);
 }
 
-/**
- * Checks a restored module cache with go mod verify before the build uses it, and returns
- * false when it was tampered and removed. An entry restored from the exact key cannot be
- * replaced by saving again, so the warning then says how to leave it behind.
- */
-async function verifyRestoredModules(
-  inputs: ActionInputs,
-  session: CacheSession,
-): Promise<boolean> {
-  const moduleCache = session.plan.caches.find((goCache) => goCache.name === 'modules');
-  if (!moduleCache?.matchedKey) return true;
-  if (await verifyModuleCache(inputs.workingDirectory)) return true;
-  if (isExactKeyMatch(moduleCache)) {
-    core.warning(
-      `The cache entry ${moduleCache.matchedKey} is tampered and keeps its key. Change ` +
-        "'cache-key-prefix' to stop restoring it, or delete it in the repository's cache settings.",
-    );
-  }
-  moduleCache.matchedKey = undefined;
-  core.setOutput(Output.CacheHit, 'false');
-  core.saveState(State.CachePlan, JSON.stringify(session.plan));
-  return false;
-}
-
-async function restoreCaches(
-  inputs: ActionInputs,
-  goEnv: GoEnvironment,
-  mode: ReturnType<typeof detectDependencyMode>,
-  dockerPlan: DockerCachePlan,
-  report: RunReport,
-): Promise<CacheSession> {
-  const backend = selectCacheBackend(inputs.localCacheDir);
-  const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
-  await restoreGoCaches(backend, caches);
-  for (const goCache of caches) goCache.restoredBytes = directorySize(goCache.paths[0]);
-
-  const decision = decideCacheSave(inputs.cacheSave);
-  core.info(`Caches ${decision.save ? 'will be saved' : 'will not be saved'}: ${decision.reason}.`);
-  const plan: CachePlan = {
-    backend: backend.name,
-    save: decision.save,
-    saveReason: decision.reason,
-    localCacheDir: inputs.localCacheDir,
-    caches,
-  };
-  // Saved before dependencies and build, so that the post step saves what was downloaded even
-  // when a later step fails. Saved again after the export with the exported sizes.
-  core.saveState(State.CachePlan, JSON.stringify(plan));
-  report.caches = caches;
-  report.cacheBackend = backend.name;
-  const moduleCache = caches.find((goCache) => goCache.name === 'modules');
-  core.setOutput(
-    Output.CacheHit,
-    String(moduleCache !== undefined && isExactKeyMatch(moduleCache)),
-  );
-
-  const buildCache = caches.find((goCache) => goCache.name === 'build');
-  const hostDirectories = {
-    modules: goEnv.modCache,
-    build: buildCache?.paths[0] ?? goEnv.buildCache,
-  };
-  report.coldCompileSeconds = readColdBuildRecord(hostDirectories.build)?.compileSeconds;
-  return { plan, hostDirectories };
-}
-
 async function runGoModVendor(workingDirectory: string): Promise<void> {
   await core.group('go mod vendor', async () => {
     await exec.exec('go', ['mod', 'vendor'], { cwd: workingDirectory });
   });
   core.info('Dependencies: go mod vendor filled vendor/, which the Dockerfile copies.');
-}
-
-async function exportCaches(
-  inputs: ActionInputs,
-  goEnv: GoEnvironment,
-  dockerPlan: DockerCachePlan,
-  session: CacheSession,
-  report: RunReport,
-): Promise<void> {
-  const exported: TransferResults = await exportCacheMounts(
-    dockerPlan,
-    session.hostDirectories,
-    inputs.builder,
-    goEnv.isDefault,
-    report.transfers.seed,
-  );
-  report.transfers.export = exported;
-  for (const goCache of session.plan.caches) {
-    const result = exported[goCache.name];
-    if (!result) continue;
-    if (!result.ok) {
-      goCache.skipSaveReason = `the export from the Docker build failed: ${result.problem}`;
-      continue;
-    }
-    goCache.exportedBytes = result.finalBytes ?? result.bytes;
-    const problem = findExportProblem(goCache.restoredBytes ?? 0, goCache.exportedBytes);
-    if (problem) {
-      goCache.skipSaveReason = problem;
-      core.warning(`The Go ${goCache.name} cache will not be saved: ${problem}.`);
-    }
-  }
-
-  const buildCache = session.plan.caches.find((goCache) => goCache.name === 'build');
-  if (buildCache && exported.build?.ok) {
-    const isCold = buildCache.matchedKey === undefined;
-    const coldSeconds = isCold ? report.compileSeconds : report.coldCompileSeconds;
-    if (coldSeconds !== undefined) writeColdBuildRecord(session.hostDirectories.build, coldSeconds);
-  }
-  core.saveState(State.CachePlan, JSON.stringify(session.plan));
 }
 
 async function buildAndMeasure(
@@ -357,6 +262,70 @@ async function buildAndMeasure(
   core.setOutput(Output.ImageSize, String(size));
   core.setOutput(Output.ImageSizeHuman, formatDockerSize(size));
   core.info(`Image size: ${formatSizeWithBytes(size)}.`);
+}
+
+/**
+ * Measures the image, compares it with the baseline, writes the JSON report, comments on the
+ * pull request and checks the budgets. Returns the budget failure message, or ''. A failure to
+ * measure or report is a warning: the image was built.
+ */
+async function reportImageSize(
+  inputs: ActionInputs,
+  dockerPlan: DockerCachePlan,
+  session: CacheSession | undefined,
+  report: RunReport,
+): Promise<string> {
+  const sizeInputs = inputs.sizeReport;
+  const image: BuiltImage = {
+    imageId: report.imageId,
+    digest: report.digest,
+    tags: inputs.tags,
+    finalBaseImage: dockerPlan.finalBaseImage,
+    pushed: inputs.push,
+    loaded: inputs.load,
+  };
+  let sizeReport: JsonReport;
+  try {
+    const platforms = await measureBuiltImage(image);
+    if (platforms.length === 0) return '';
+    const reportCachePath = sizeReportCachePath(inputs.localCacheDir);
+    const keys = sizeReportKeys(
+      inputs.cacheKeyPrefix,
+      sizeReportImageKey(inputs.tags, inputs.workingDirectory),
+      currentRunId(),
+    );
+    const baseline = await findBaseline(
+      sizeInputs,
+      session?.backend,
+      reportCachePath,
+      keys.baselinePrefix,
+    );
+    sizeReport = writeSizeReport(sizeInputs, image, platforms, baseline, {
+      caches: (session?.plan.caches ?? []).map((goCache) => cacheSummary(goCache)),
+      timings: reportTimings(report),
+      reportCachePath,
+    });
+    if (session?.plan.save) {
+      core.saveState(
+        State.SizeReportSave,
+        JSON.stringify({ path: reportCachePath, key: keys.saveKey }),
+      );
+    }
+  } catch (error) {
+    core.warning(`The image size report could not be made: ${errorMessage(error)}`);
+    return '';
+  }
+
+  report.sizeReport = sizeReport;
+  setSizeOutputs(sizeReport, sizeInputs.reportFile);
+  if (sizeInputs.comment) {
+    try {
+      core.setOutput(Output.CommentUrl, await commentOnPullRequest(sizeInputs, sizeReport));
+    } catch (error) {
+      core.warning(`The pull request comment could not be posted: ${errorMessage(error)}`);
+    }
+  }
+  return sizeReport.budgets.violations.map((violation) => violation.message).join('\n');
 }
 
 async function writeSummarySafely(report: RunReport): Promise<void> {

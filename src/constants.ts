@@ -17,6 +17,15 @@ export const Input = {
   VerifyModules: 'verify-modules',
   LocalCacheDir: 'local-cache-dir',
   Secrets: 'secrets',
+  MaxSize: 'max-size',
+  MaxIncrease: 'max-increase',
+  BudgetSizeKind: 'budget-size-kind',
+  BaselineImage: 'baseline-image',
+  BaselineSize: 'baseline-size',
+  ReportFile: 'report-file',
+  Comment: 'comment',
+  CommentMode: 'comment-mode',
+  GithubToken: 'github-token',
 } as const;
 
 /** Output names, exactly as action.yml declares them. */
@@ -29,9 +38,16 @@ export const Output = {
   GoVersion: 'go-version',
   BuildSeconds: 'build-seconds',
   CacheRoutes: 'cache-routes',
+  ImageSizeCompressed: 'image-size-compressed',
+  SizeDelta: 'size-delta',
+  SizeDeltaPercent: 'size-delta-percent',
+  BudgetViolations: 'budget-violations',
+  ReportFile: 'report-file',
+  CommentUrl: 'comment-url',
 } as const;
 
 /** Names of the values that the main step passes to the post step through core.saveState. */
 export const State = {
   CachePlan: 'cache-plan',
+  SizeReportSave: 'size-report-save',
 } as const;

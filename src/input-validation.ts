@@ -14,12 +14,12 @@ const REFERENCE = new RegExp(
 /** Longest repository name the reference grammar allows. */
 const MAX_NAME_LENGTH = 255;
 
-/** Checks one entry of `tags` against Docker's image reference grammar. */
-export function validateImageReference(reference: string): void {
+/** Checks an image reference (an entry of `tags`, by default) against Docker's grammar. */
+export function validateImageReference(reference: string, input = 'tags'): void {
   const name = reference.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '');
   if (!REFERENCE.test(reference) || name.length > MAX_NAME_LENGTH) {
     throw new InputError(
-      `Invalid entry in input 'tags': '${truncate(reference)}'. Use an image reference such as ` +
+      `Invalid entry in input '${input}': '${truncate(reference)}'. Use an image reference such as ` +
         'registry.example.com/team/app:1.2.0: lowercase name components separated by /, an ' +
         `optional tag of up to 128 letters, digits, '.', '_' or '-', and at most ${MAX_NAME_LENGTH} ` +
         'characters of name.',

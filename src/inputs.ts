@@ -1,8 +1,11 @@
 import * as core from '@actions/core';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { GoCacheKind, parseManualMountTargets } from './cache/mount-finder.js';
 import { CACHE_SAVE_POLICIES, CacheSavePolicy } from './cache/save-policy.js';
 import { Input } from './constants.js';
+import { IncreaseLimit, parseIncrease, parseSize, SizeKind, SizeLimit } from './report/budget.js';
+import { COMMENT_MODES, CommentMode } from './report/comment.js';
 import { BuildSecret, parseSecrets } from './docker/secrets.js';
 import { InputError } from './input-error.js';
 import {
@@ -15,6 +18,21 @@ import {
 } from './input-validation.js';
 
 export { InputError };
+
+/** Inputs of the size report: budgets, baseline, report file and pull request comment. */
+export interface SizeReportInputs {
+  maxSize?: SizeLimit;
+  maxIncrease?: IncreaseLimit;
+  budgetSizeKind: SizeKind;
+  baselineImage: string;
+  baselineSize?: SizeLimit;
+  /** Absolute path of the JSON report file. */
+  reportFile: string;
+  comment: boolean;
+  commentMode: CommentMode;
+  /** Registered with core.setSecret when read. */
+  githubToken: string;
+}
 
 /** Validated action inputs, read once by the main step. Paths are absolute. */
 export interface ActionInputs {
@@ -38,6 +56,7 @@ export interface ActionInputs {
   localCacheDir: string;
   /** Build secrets; each value is already registered with core.setSecret. */
   secrets: BuildSecret[];
+  sizeReport: SizeReportInputs;
 }
 
 const TRUE_VALUES = ['true', 'True', 'TRUE'];
@@ -114,6 +133,54 @@ function parseCacheSave(value: string): CacheSavePolicy {
   return policy as CacheSavePolicy;
 }
 
+function parseChoice<T extends string>(
+  input: string,
+  value: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const choice = value.trim() || fallback;
+  if (!choices.includes(choice as T)) {
+    throw new InputError(
+      `Invalid input '${input}': '${truncate(value)}'. Use one of ${choices.join(', ')}.`,
+    );
+  }
+  return choice as T;
+}
+
+/** Reads the size report inputs; relative paths are resolved against the workspace. */
+function getSizeReportInputs(workspace: string): SizeReportInputs {
+  const githubToken = core.getInput(Input.GithubToken);
+  if (githubToken) core.setSecret(githubToken);
+  const reportFile = core.getInput(Input.ReportFile);
+  const baselineImage = core.getInput(Input.BaselineImage);
+  if (baselineImage) validateImageReference(baselineImage, Input.BaselineImage);
+  return {
+    maxSize: parseSize(Input.MaxSize, core.getInput(Input.MaxSize)),
+    maxIncrease: parseIncrease(Input.MaxIncrease, core.getInput(Input.MaxIncrease)),
+    budgetSizeKind: parseChoice(
+      Input.BudgetSizeKind,
+      core.getInput(Input.BudgetSizeKind),
+      ['uncompressed', 'compressed'] as const,
+      'uncompressed',
+    ),
+    baselineImage,
+    baselineSize: parseSize(Input.BaselineSize, core.getInput(Input.BaselineSize)),
+    reportFile: path.resolve(
+      workspace,
+      reportFile || path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'go-buildx-report.json'),
+    ),
+    comment: parseBoolean(Input.Comment, core.getInput(Input.Comment), false),
+    commentMode: parseChoice(
+      Input.CommentMode,
+      core.getInput(Input.CommentMode),
+      COMMENT_MODES,
+      'image',
+    ),
+    githubToken,
+  };
+}
+
 function defaultLocalCacheDir(): string {
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || '/tmp', '.cache');
   return path.join(cacheHome, 'go-buildx-action');
@@ -143,7 +210,7 @@ export function getInputs(): ActionInputs {
   const push = parseBoolean(Input.Push, core.getInput(Input.Push), false);
   const tags = parseList(core.getInput(Input.Tags), true);
   const platforms = parseList(core.getInput(Input.Platforms), true);
-  tags.forEach(validateImageReference);
+  tags.forEach((tag) => validateImageReference(tag));
   platforms.forEach(validatePlatform);
   const target = core.getInput(Input.Target);
   const builder = core.getInput(Input.Builder);
@@ -182,6 +249,7 @@ export function getInputs(): ActionInputs {
     verifyModules: parseBoolean(Input.VerifyModules, core.getInput(Input.VerifyModules), true),
     cacheMounts: parseManualMountTargets(parseList(core.getInput(Input.CacheMounts), false)),
     secrets,
+    sizeReport: getSizeReportInputs(workspace),
     localCacheDir: localCacheDirInput
       ? path.resolve(workspace, localCacheDirInput)
       : defaultLocalCacheDir(),

@@ -3,8 +3,9 @@ import { backendForPlan, CachePlan, errorMessage, saveGoCaches } from './cache/g
 import { State } from './constants.js';
 
 /**
- * Runs the post step: saves the Go caches that the main step restored or filled. It runs after
- * a failed build too, so modules downloaded before the failure are kept. Never fails the job.
+ * Runs the post step: saves the Go caches that the main step restored or filled, and the size
+ * report that later runs compare with. It runs after a failed build too, so modules downloaded
+ * before the failure are kept. Never fails the job.
  */
 export async function runPost(): Promise<void> {
   try {
@@ -18,8 +19,26 @@ export async function runPost(): Promise<void> {
       core.info(`Go caches not saved: ${plan.saveReason}.`);
       return;
     }
-    await saveGoCaches(backendForPlan(plan), plan.caches);
+    const backend = backendForPlan(plan);
+    await saveGoCaches(backend, plan.caches);
+    await saveSizeReport(backend);
   } catch (error) {
     core.warning(`Saving the Go caches failed: ${errorMessage(error)}`);
+  }
+}
+
+async function saveSizeReport(backend: ReturnType<typeof backendForPlan>): Promise<void> {
+  const saveJson = core.getState(State.SizeReportSave);
+  if (!saveJson) return;
+  const { path, key } = JSON.parse(saveJson) as { path: string; key: string };
+  try {
+    const saved = await backend.save([path], key);
+    core.info(
+      saved
+        ? `Size report saved as ${key} for later baselines.`
+        : `Size report ${key} already exists.`,
+    );
+  } catch (error) {
+    core.warning(`Saving the size report as ${key} failed: ${errorMessage(error)}`);
   }
 }

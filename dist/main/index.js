@@ -42754,6 +42754,579 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/docker/buildx.ts
+
+
+
+
+/**
+ * Builds the argument list of `docker buildx build`. Each value is its own argument, so no
+ * value ever passes through a shell.
+ */
+function buildxBuildArguments(options) {
+    const args = ['buildx', 'build', '--progress', 'plain'];
+    if (options.builder)
+        args.push('--builder', options.builder);
+    args.push('--file', options.file);
+    if (options.target)
+        args.push('--target', options.target);
+    for (const tag of options.tags)
+        args.push('--tag', tag);
+    for (const buildArg of options.buildArgs)
+        args.push('--build-arg', buildArg);
+    for (const buildContext of options.buildContexts)
+        args.push('--build-context', buildContext);
+    for (const secret of options.secretFlags)
+        args.push('--secret', secret);
+    if (options.platforms.length > 0)
+        args.push('--platform', options.platforms.join(','));
+    if (options.load)
+        args.push('--load');
+    if (options.push)
+        args.push('--push');
+    args.push('--iidfile', options.iidFile, '--metadata-file', options.metadataFile);
+    args.push(options.context);
+    return args;
+}
+/**
+ * Checks that the docker CLI is installed, an engine answers and Buildx is installed, and
+ * returns the engine version. Throws with the fix when one is missing.
+ */
+async function checkDocker(builder) {
+    if (!(await which('docker', false))) {
+        throw new Error('The docker CLI was not found on PATH. Install Docker on the runner; GitHub-hosted Ubuntu ' +
+            'runners have it already.');
+    }
+    const server = await getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    if (server.exitCode !== 0) {
+        const target = process.env.DOCKER_HOST || 'the default socket /var/run/docker.sock';
+        throw new Error(`No Docker engine answered at ${target}: ${lastLines(server.stderr, 3)}. ` +
+            'Start the Docker daemon (for example: sudo systemctl start docker) or set DOCKER_HOST ' +
+            'to a running engine.');
+    }
+    const buildx = await getExecOutput('docker', ['buildx', 'version'], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    if (buildx.exitCode !== 0) {
+        throw new Error(`Docker Buildx is not installed: 'docker buildx version' failed with ` +
+            `'${lastLines(buildx.stderr, 2)}'. Install the docker-buildx plugin into ` +
+            '~/.docker/cli-plugins/, or add the docker/setup-buildx-action step before this one.');
+    }
+    if (builder) {
+        const inspect = await getExecOutput('docker', ['buildx', 'inspect', builder], {
+            silent: true,
+            ignoreReturnCode: true,
+        });
+        if (inspect.exitCode !== 0) {
+            throw new Error(`Input 'builder' is '${builder}', but Buildx has no such builder: ` +
+                `${lastLines(inspect.stderr, 2)}. List builders with 'docker buildx ls', or leave ` +
+                'builder empty to use the current one.');
+        }
+    }
+    info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}.`);
+    return server.stdout.trim();
+}
+/** A failed `docker buildx build`; the message ends with the last lines of its output. */
+class BuildError extends Error {
+    log;
+    constructor(message, log) {
+        super(message);
+        this.log = log;
+        this.name = 'BuildError';
+    }
+}
+const OUTPUT_TAIL_LINES = 25;
+/** Runs `docker buildx build` with the log in a group, and reads its image ID and metadata. */
+async function buildImage(options) {
+    const args = buildxBuildArguments(options);
+    core_debug(`docker ${JSON.stringify(args)}`);
+    const chunks = [];
+    const keepOutput = (data) => {
+        chunks.push(data.toString());
+    };
+    const started = Date.now();
+    const exitCode = await group('docker buildx build', () => exec_exec('docker', args, {
+        ignoreReturnCode: true,
+        listeners: { stdout: keepOutput, stderr: keepOutput },
+    }));
+    const seconds = (Date.now() - started) / 1000;
+    const log = chunks.join('');
+    if (exitCode !== 0) {
+        const outputTail = log
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .slice(-OUTPUT_TAIL_LINES)
+            .join('\n');
+        throw new BuildError(`docker buildx build failed with exit code ${exitCode} after ${seconds.toFixed(1)} s. ` +
+            `Last lines of its output:\n${outputTail}`, log);
+    }
+    const metadata = readMetadata(options.metadataFile);
+    const imageId = readTrimmed(options.iidFile) || String(metadata['containerimage.config.digest'] || '');
+    const digest = String(metadata['containerimage.digest'] || '');
+    info(`Build finished in ${seconds.toFixed(1)} s: image ${imageId || '(no image ID)'}.`);
+    return { imageId, digest: options.push ? digest : '', metadata, seconds, log };
+}
+function readTrimmed(file) {
+    return external_node_fs_namespaceObject.existsSync(file) ? external_node_fs_namespaceObject.readFileSync(file, 'utf8').trim() : '';
+}
+function readMetadata(file) {
+    const text = readTrimmed(file);
+    return text ? JSON.parse(text) : {};
+}
+/** Returns the last `count` non-blank lines of `text`, joined by ' / '. */
+function lastLines(text, count) {
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    return lines.slice(-count).join(' / ') || '(no output)';
+}
+
+;// CONCATENATED MODULE: ./src/fs-utils.ts
+
+
+/**
+ * Gives the owner write access to `directory` and every directory below it, because Go makes
+ * module cache directories read-only. Does nothing when `directory` does not exist.
+ */
+function makeWritable(directory) {
+    if (!external_node_fs_namespaceObject.existsSync(directory))
+        return;
+    const walk = (current) => {
+        external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
+        for (const entry of external_node_fs_namespaceObject.readdirSync(current, { withFileTypes: true })) {
+            if (entry.isDirectory())
+                walk(external_node_path_namespaceObject.join(current, entry.name));
+        }
+    };
+    walk(directory);
+}
+
+;// CONCATENATED MODULE: ./src/cache/mount-transfer.ts
+
+
+
+
+
+
+
+/**
+ * Name of the file that marks when a build cache mount was seeded. Seeded files get its
+ * modification time, two hours in the past; Go moves the modification time of each build cache
+ * entry it uses to the present when the entry is older than one hour (cmd/go/internal/cache,
+ * mtimeInterval). Files newer than the marker after the build are the entries it used or made.
+ */
+const SEED_MARKER = '.go-buildx-seeded';
+/** List of the files a seed put into a build cache mount, one `./path` per line. */
+const SEEDED_LIST = '.go-buildx-seeded-files';
+/** List of the seeded files the build used, written by the export beside the new files. */
+const USED_LIST = '.go-buildx-used-files';
+/** Go's record of its last cache trim; never carried between runs, so Go keeps trimming. */
+const TRIM_FILE = 'trim.txt';
+const SEED_AGE_SECONDS = 2 * 60 * 60;
+/** Quotes a value for /bin/sh. */
+function shellQuote(value) {
+    return `'${value.replaceAll("'", "'\\''")}'`;
+}
+/** The `--mount=type=cache,...` flag that opens the same BuildKit cache as the Dockerfile's. */
+function cacheMountFlag(found) {
+    const { mount } = found;
+    const fields = [
+        `type=cache`,
+        `id=${mount.id}`,
+        `target=${mount.target}`,
+        `sharing=${mount.sharing}`,
+    ];
+    if (mount.uid !== undefined)
+        fields.push(`uid=${mount.uid}`);
+    if (mount.gid !== undefined)
+        fields.push(`gid=${mount.gid}`);
+    if (mount.mode !== undefined)
+        fields.push(`mode=${mount.mode}`);
+    return `--mount=${fields.join(',')}`;
+}
+/**
+ * Returns why the mount cannot be copied by a generated build, or '' when it can. Values with
+ * commas, quotes or line breaks would change the meaning of the generated --mount flag.
+ */
+function findTransferProblem(found) {
+    const { mount } = found;
+    const values = [mount.id, mount.target, mount.sharing, mount.uid, mount.gid, mount.mode];
+    if (values.some((value) => value !== undefined && /[,"'\n\r\s]/.test(value))) {
+        return `the mount at line ${found.line} has a comma, quote or space in its id or options`;
+    }
+    if (found.mount.from)
+        return `the mount at line ${found.line} uses from=${found.mount.from}`;
+    if (found.baseImage === 'scratch')
+        return `the stage of line ${found.line} starts FROM scratch`;
+    return '';
+}
+/** Formats a UTC time as `touch -t` expects it: CCYYMMDDhhmm.ss. */
+function touchTimestamp(date) {
+    const pad = (value) => String(value).padStart(2, '0');
+    return (`${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
+        `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}.${pad(date.getUTCSeconds())}`);
+}
+function seedCommands(found, now, seedId) {
+    const target = shellQuote(found.mount.target);
+    const owner = `${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'}`;
+    const commands = [
+        `mkdir -p ${target}`,
+        `tar -xf /go-buildx-seed/${found.kind}.tar -C ${target}`,
+        `chown -R ${owner} ${target}`,
+    ];
+    if (found.kind === 'build') {
+        const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
+        const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
+        commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, `(cd ${target} && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`);
+    }
+    return commands;
+}
+/**
+ * Writes the Dockerfile of the one build that fills every cache mount. The context holds one
+ * tar archive per cache kind, because BuildKit sends a few large files much faster than a
+ * tree of many small ones.
+ */
+function seedDockerfile(transfers, now, seedId) {
+    const mountFlags = transfers.map((found) => cacheMountFlag(found)).join(' ');
+    const commands = [
+        'set -e',
+        'echo "go-buildx seed $GO_BUILDX_NONCE"',
+        ...transfers.flatMap((found) => seedCommands(found, now, seedId)),
+        'echo done > /go-buildx-done',
+    ];
+    return [
+        `FROM ${transfers[0].baseImage} AS seed`,
+        'ARG GO_BUILDX_NONCE',
+        `RUN --mount=type=bind,target=/go-buildx-seed ${mountFlags} \\`,
+        `    ${commands.join(' && \\\n    ')}`,
+        'FROM scratch',
+        'COPY --from=seed /go-buildx-done /',
+        '',
+    ].join('\n');
+}
+/**
+ * Writes the Dockerfile of the build that copies a mount out to `/go-buildx-export`.
+ *
+ * After a build that this run seeded (`seedId` matches the marker), only the files the build
+ * made are copied, with the list of seeded files it used beside them; the runner already has
+ * the seeded files. A marker from an earlier run on a warm builder does not count, because
+ * the runner then lacks the files it lists. Unused entries are left
+ * out, which keeps the saved cache bounded. Without a seed, the whole mount is copied.
+ * trim.txt is never copied. busybox tar has no -T and Debian images have no cpio, so new files
+ * are copied one by one, and they are few after a one-line change.
+ */
+function exportDockerfile(found, seedId) {
+    const target = shellQuote(found.mount.target);
+    const exportDirectory = '/go-buildx-export';
+    const copyAll = `cp -a . ${exportDirectory}/files/ && ` +
+        `rm -f ${exportDirectory}/files/${TRIM_FILE} ${exportDirectory}/files/${SEED_MARKER} ` +
+        `${exportDirectory}/files/${SEEDED_LIST}`;
+    const copyNew = [
+        `find . -type f -newer ${SEED_MARKER} ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} ! -name ${TRIM_FILE} > /tmp/go-buildx-newer`,
+        `{ grep -Fx -f ${SEEDED_LIST} /tmp/go-buildx-newer > ${exportDirectory}/${USED_LIST} || true; }`,
+        `{ grep -Fxv -f ${SEEDED_LIST} /tmp/go-buildx-newer > /tmp/go-buildx-new || true; }`,
+        `while IFS= read -r file; do mkdir -p "${exportDirectory}/files/\${file%/*}" && cp -p "$file" "${exportDirectory}/files/$file"; done < /tmp/go-buildx-new`,
+    ].join(' && ');
+    const select = found.kind === 'build'
+        ? `if [ -n '${seedId}' ] && [ "$(cat ${SEED_MARKER} 2>/dev/null)" = '${seedId}' ] && ` +
+            `[ -f ${SEEDED_LIST} ]; then ${copyNew}; else ${copyAll}; fi`
+        : copyAll;
+    const commands = [
+        'set -e',
+        'echo "go-buildx export $GO_BUILDX_NONCE"',
+        `mkdir -p ${exportDirectory}/files`,
+        `cd ${target}`,
+        select,
+    ];
+    return [
+        `FROM ${found.baseImage} AS export`,
+        'ARG GO_BUILDX_NONCE',
+        `RUN ${cacheMountFlag(found)} \\`,
+        `    ${commands.join(' && \\\n    ')}`,
+        'FROM scratch',
+        `COPY --from=export ${exportDirectory}/ /`,
+        '',
+    ].join('\n');
+}
+/** Returns the total size in bytes of the regular files below `directory`. */
+function directorySize(directory) {
+    if (!external_node_fs_namespaceObject.existsSync(directory))
+        return 0;
+    let total = 0;
+    for (const entry of external_node_fs_namespaceObject.readdirSync(directory, { withFileTypes: true, recursive: true })) {
+        if (entry.isFile())
+            total += external_node_fs_namespaceObject.statSync(external_node_path_namespaceObject.join(entry.parentPath, entry.name)).size;
+    }
+    return total;
+}
+/**
+ * Runs a generated build with `--output type=local`. The nonce build argument changes the
+ * cache key of the RUN step, so BuildKit never answers a transfer from its layer cache.
+ */
+async function runTransferBuild(dockerfileText, context, outputDirectory, builder) {
+    const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-transfer-'));
+    const dockerfilePath = external_node_path_namespaceObject.join(workDirectory, 'Dockerfile');
+    external_node_fs_namespaceObject.writeFileSync(dockerfilePath, dockerfileText);
+    const args = ['buildx', 'build', '--progress', 'plain'];
+    if (builder)
+        args.push('--builder', builder);
+    args.push('--file', dockerfilePath, '--build-arg', `GO_BUILDX_NONCE=${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2)}`, '--output', `type=local,dest=${outputDirectory}`, context);
+    core_debug(`Transfer build:\n${dockerfileText}\ndocker ${JSON.stringify(args)}`);
+    try {
+        const result = await getExecOutput('docker', args, {
+            silent: true,
+            ignoreReturnCode: true,
+        });
+        return { exitCode: result.exitCode, output: result.stdout + result.stderr };
+    }
+    finally {
+        external_node_fs_namespaceObject.rmSync(workDirectory, { recursive: true, force: true });
+    }
+}
+/** Runtime errors of a base image without a shell or the file tools the transfers use. */
+const MISSING_TOOL = /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm|tar|grep|mkdir): not found/;
+/** Explains a failed transfer build; a base image without a shell is the usual cause. */
+function describeTransferFailure(found, output) {
+    if (MISSING_TOOL.test(output)) {
+        return (`the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
+            'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
+            'mount. Build Go in an image with a shell, such as golang:<version>');
+    }
+    return `the generated build failed: ${lastLines(output, 4)}`;
+}
+/**
+ * Fills the given BuildKit cache mounts from their runner directories with one generated
+ * build, before the main build. All mounts must share a base image.
+ */
+async function runSeedBuild(transfers, builder, seedId) {
+    const started = Date.now();
+    const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
+    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
+    try {
+        let bytes = 0;
+        for (const { found, hostDirectory } of transfers) {
+            const archive = external_node_path_namespaceObject.join(context, `${found.kind}.tar`);
+            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
+            bytes += external_node_fs_namespaceObject.statSync(archive).size;
+        }
+        const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
+        const result = await runTransferBuild(dockerfile, context, outputDirectory, builder);
+        const seconds = (Date.now() - started) / 1000;
+        if (result.exitCode !== 0) {
+            const problem = describeTransferFailure(transfers[0].found, result.output);
+            return { ok: false, seconds, bytes: 0, problem };
+        }
+        return { ok: true, seconds, bytes };
+    }
+    finally {
+        external_node_fs_namespaceObject.rmSync(context, { recursive: true, force: true });
+        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
+    }
+}
+/**
+ * Copies a BuildKit cache mount out into `hostDirectory`, after the main build. After a seeded
+ * build the export holds the new files and the list of used seeded files: unused files are
+ * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
+ * directory is changed only when the export succeeded.
+ */
+async function exportCacheMount(found, hostDirectory, builder, seedId) {
+    const started = Date.now();
+    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-export-context-'));
+    const outputDirectory = `${hostDirectory}.export-${process.pid}`;
+    external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
+    try {
+        const result = await runTransferBuild(exportDockerfile(found, seedId), emptyContext, outputDirectory, builder);
+        const seconds = (Date.now() - started) / 1000;
+        if (result.exitCode !== 0) {
+            const problem = describeTransferFailure(found, result.output);
+            return { ok: false, seconds, bytes: 0, problem };
+        }
+        const exportedFiles = external_node_path_namespaceObject.join(outputDirectory, 'files');
+        const bytes = directorySize(exportedFiles);
+        const usedList = external_node_path_namespaceObject.join(outputDirectory, USED_LIST);
+        if (external_node_fs_namespaceObject.existsSync(usedList)) {
+            mergeExport(hostDirectory, exportedFiles, external_node_fs_namespaceObject.readFileSync(usedList, 'utf8'));
+        }
+        else {
+            makeWritable(hostDirectory);
+            external_node_fs_namespaceObject.rmSync(hostDirectory, { recursive: true, force: true });
+            external_node_fs_namespaceObject.renameSync(exportedFiles, hostDirectory);
+        }
+        return { ok: true, seconds, bytes, finalBytes: directorySize(hostDirectory) };
+    }
+    finally {
+        makeWritable(outputDirectory);
+        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
+        external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
+    }
+}
+/**
+ * Removes the files of `hostDirectory` that are not in `usedList` (lines of `./path`), then
+ * moves the new files from `exportedFiles` in.
+ */
+function mergeExport(hostDirectory, exportedFiles, usedList) {
+    const used = new Set(usedList
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => external_node_path_namespaceObject.normalize(line)));
+    for (const file of listFiles(hostDirectory)) {
+        if (!used.has(file))
+            external_node_fs_namespaceObject.rmSync(external_node_path_namespaceObject.join(hostDirectory, file));
+    }
+    for (const file of listFiles(exportedFiles)) {
+        const destination = external_node_path_namespaceObject.join(hostDirectory, file);
+        external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(destination), { recursive: true });
+        external_node_fs_namespaceObject.renameSync(external_node_path_namespaceObject.join(exportedFiles, file), destination);
+    }
+}
+/** Lists the regular files below `directory` as normalized relative paths. */
+function listFiles(directory) {
+    if (!external_node_fs_namespaceObject.existsSync(directory))
+        return [];
+    return external_node_fs_namespaceObject.readdirSync(directory, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => external_node_path_namespaceObject.relative(directory, external_node_path_namespaceObject.join(entry.parentPath, entry.name)));
+}
+
+;// CONCATENATED MODULE: ./src/cache/docker-caches.ts
+
+
+
+
+
+const MODULE_CACHE_CONTEXT = 'gomodcache';
+const BUILD_CACHE_CONTEXT = 'gocache';
+const VENDOR_REFERENCE = /-mod=vendor|^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(?:\.\/)?vendor\b/im;
+const NAMED_CONTEXT_REFERENCE = (name) => new RegExp(`(?:from=|--from=)${name}(?![\\w-])`, 'i');
+const MOUNT_ADVICE = 'Add these flags to the RUN instruction that runs go build: ' +
+    '--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build';
+/**
+ * Chooses how the caches reach the build: seeding the Dockerfile's Go cache mounts, a
+ * vendor/ directory the Dockerfile copies, or named build contexts the Dockerfile reads.
+ */
+function planDockerCaches(dockerfileText, search, modCache, dockerBuildCache, projectHasVendor) {
+    const routes = [];
+    const mounts = {};
+    for (const found of search.mounts) {
+        const problem = findTransferProblem(found);
+        if (problem) {
+            core_warning(`The Go ${found.kind} cache mount at line ${found.line} is not seeded: ${problem}.`);
+            continue;
+        }
+        mounts[found.kind] ??= found;
+    }
+    if (mounts.modules || mounts.build)
+        routes.push('cache-mounts');
+    const copiesVendor = VENDOR_REFERENCE.test(dockerfileText);
+    if (copiesVendor)
+        routes.push('vendor');
+    const buildContexts = [];
+    if (NAMED_CONTEXT_REFERENCE(MODULE_CACHE_CONTEXT).test(dockerfileText)) {
+        buildContexts.push(`${MODULE_CACHE_CONTEXT}=${modCache}`);
+    }
+    if (NAMED_CONTEXT_REFERENCE(BUILD_CACHE_CONTEXT).test(dockerfileText)) {
+        buildContexts.push(`${BUILD_CACHE_CONTEXT}=${dockerBuildCache}`);
+    }
+    if (buildContexts.length > 0)
+        routes.push('build-contexts');
+    return {
+        routes,
+        mounts,
+        buildContexts,
+        needsGoModVendor: copiesVendor && !projectHasVendor,
+        advice: routes.length === 0 ? MOUNT_ADVICE : '',
+        builderImage: '',
+        finalBaseImage: '',
+    };
+}
+/**
+ * Identifies the Go toolchain and target of the Docker build cache: the builder stage's base
+ * image and the target platforms. Go's build cache entries depend on both.
+ */
+function dockerBuildIdentity(baseImage, imageId, platforms) {
+    const identity = `${baseImage}@${imageId}|${platforms.join(',') || 'native'}`;
+    return external_node_crypto_.createHash('sha256').update(identity).digest('hex').slice(0, 16);
+}
+/**
+ * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
+ * base image (usually one in all). Failures become warnings.
+ */
+async function seedCacheMounts(plan, hostDirectories, builder) {
+    const seedId = external_node_crypto_.randomBytes(8).toString('hex');
+    const groups = new Map();
+    for (const kind of ['modules', 'build']) {
+        const found = plan.mounts[kind];
+        if (!found)
+            continue;
+        if (!hasEntries(hostDirectories[kind])) {
+            info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
+            continue;
+        }
+        const group = groups.get(found.baseImage) ?? [];
+        group.push({ found, hostDirectory: hostDirectories[kind] });
+        groups.set(found.baseImage, group);
+    }
+    const results = {};
+    for (const transfers of groups.values()) {
+        const result = await runSeedBuild(transfers, builder, seedId);
+        for (const { found, hostDirectory } of transfers) {
+            results[found.kind] = {
+                ...result,
+                bytes: directorySize(hostDirectory),
+                seedId: result.ok ? seedId : undefined,
+            };
+            if (result.ok) {
+                info(`Go ${found.kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
+                    `${(directorySize(hostDirectory) / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`);
+            }
+            else {
+                core_warning(`Go ${found.kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`);
+            }
+        }
+    }
+    return results;
+}
+/**
+ * Copies the Dockerfile's cache mounts out to the runner after the build, so the post step can
+ * save them. The module mount is exported only when `exportModules` is set, because the
+ * runner's own `go mod download` already filled GOMODCACHE.
+ */
+async function exportCacheMounts(plan, hostDirectories, builder, exportModules, seeds) {
+    const results = {};
+    for (const kind of ['modules', 'build']) {
+        const found = plan.mounts[kind];
+        if (!found || (kind === 'modules' && !exportModules))
+            continue;
+        const result = await exportCacheMount(found, hostDirectories[kind], builder, seeds[kind]?.seedId ?? '');
+        results[kind] = result;
+        if (result.ok) {
+            info(`Go ${kind} cache mount ${found.mount.target} exported: ` +
+                `${(result.bytes / 1e6).toFixed(1)} MB copied out in ${result.seconds.toFixed(1)} s, ` +
+                `${((result.finalBytes ?? result.bytes) / 1e6).toFixed(1)} MB to save.`);
+        }
+        else {
+            core_warning(`Go ${kind} cache mount ${found.mount.target} was not exported: ${result.problem}.`);
+        }
+    }
+    return results;
+}
+function hasEntries(directory) {
+    try {
+        return external_node_fs_namespaceObject.readdirSync(directory).length > 0;
+    }
+    catch {
+        return false;
+    }
+}
+/** The runner-side directory that holds the Docker build's Go build cache between runs. */
+function dockerBuildCacheDirectory(runnerBuildCache) {
+    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(runnerBuildCache), `${external_node_path_namespaceObject.basename(runnerBuildCache)}-docker`);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/@actions/glob/lib/internal-glob-options-helper.js
 
 /**
@@ -50417,8 +50990,6 @@ function policies_userAgentPolicy_userAgentPolicy(options = {}) {
     };
 }
 //# sourceMappingURL=userAgentPolicy.js.map
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/util/sha256.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -99428,26 +99999,6 @@ function saveCacheV2(paths_1, key_1, options_1) {
     });
 }
 //# sourceMappingURL=cache.js.map
-;// CONCATENATED MODULE: ./src/fs-utils.ts
-
-
-/**
- * Gives the owner write access to `directory` and every directory below it, because Go makes
- * module cache directories read-only. Does nothing when `directory` does not exist.
- */
-function makeWritable(directory) {
-    if (!external_node_fs_namespaceObject.existsSync(directory))
-        return;
-    const walk = (current) => {
-        external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
-        for (const entry of external_node_fs_namespaceObject.readdirSync(current, { withFileTypes: true })) {
-            if (entry.isDirectory())
-                walk(external_node_path_namespaceObject.join(current, entry.name));
-        }
-    };
-    walk(directory);
-}
-
 ;// CONCATENATED MODULE: ./src/cache/backend.ts
 
 
@@ -99576,556 +100127,6 @@ function selectCacheBackend(localCacheDir) {
     if (isFeatureAvailable())
         return new backend_ActionsCacheBackend();
     return new backend_LocalCacheBackend(localCacheDir);
-}
-
-;// CONCATENATED MODULE: ./src/docker/buildx.ts
-
-
-
-
-/**
- * Builds the argument list of `docker buildx build`. Each value is its own argument, so no
- * value ever passes through a shell.
- */
-function buildxBuildArguments(options) {
-    const args = ['buildx', 'build', '--progress', 'plain'];
-    if (options.builder)
-        args.push('--builder', options.builder);
-    args.push('--file', options.file);
-    if (options.target)
-        args.push('--target', options.target);
-    for (const tag of options.tags)
-        args.push('--tag', tag);
-    for (const buildArg of options.buildArgs)
-        args.push('--build-arg', buildArg);
-    for (const buildContext of options.buildContexts)
-        args.push('--build-context', buildContext);
-    for (const secret of options.secretFlags)
-        args.push('--secret', secret);
-    if (options.platforms.length > 0)
-        args.push('--platform', options.platforms.join(','));
-    if (options.load)
-        args.push('--load');
-    if (options.push)
-        args.push('--push');
-    args.push('--iidfile', options.iidFile, '--metadata-file', options.metadataFile);
-    args.push(options.context);
-    return args;
-}
-/**
- * Checks that the docker CLI is installed, an engine answers and Buildx is installed, and
- * returns the engine version. Throws with the fix when one is missing.
- */
-async function checkDocker(builder) {
-    if (!(await which('docker', false))) {
-        throw new Error('The docker CLI was not found on PATH. Install Docker on the runner; GitHub-hosted Ubuntu ' +
-            'runners have it already.');
-    }
-    const server = await getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], {
-        silent: true,
-        ignoreReturnCode: true,
-    });
-    if (server.exitCode !== 0) {
-        const target = process.env.DOCKER_HOST || 'the default socket /var/run/docker.sock';
-        throw new Error(`No Docker engine answered at ${target}: ${lastLines(server.stderr, 3)}. ` +
-            'Start the Docker daemon (for example: sudo systemctl start docker) or set DOCKER_HOST ' +
-            'to a running engine.');
-    }
-    const buildx = await getExecOutput('docker', ['buildx', 'version'], {
-        silent: true,
-        ignoreReturnCode: true,
-    });
-    if (buildx.exitCode !== 0) {
-        throw new Error(`Docker Buildx is not installed: 'docker buildx version' failed with ` +
-            `'${lastLines(buildx.stderr, 2)}'. Install the docker-buildx plugin into ` +
-            '~/.docker/cli-plugins/, or add the docker/setup-buildx-action step before this one.');
-    }
-    if (builder) {
-        const inspect = await getExecOutput('docker', ['buildx', 'inspect', builder], {
-            silent: true,
-            ignoreReturnCode: true,
-        });
-        if (inspect.exitCode !== 0) {
-            throw new Error(`Input 'builder' is '${builder}', but Buildx has no such builder: ` +
-                `${lastLines(inspect.stderr, 2)}. List builders with 'docker buildx ls', or leave ` +
-                'builder empty to use the current one.');
-        }
-    }
-    info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}.`);
-    return server.stdout.trim();
-}
-/** A failed `docker buildx build`; the message ends with the last lines of its output. */
-class BuildError extends Error {
-    log;
-    constructor(message, log) {
-        super(message);
-        this.log = log;
-        this.name = 'BuildError';
-    }
-}
-const OUTPUT_TAIL_LINES = 25;
-/** Runs `docker buildx build` with the log in a group, and reads its image ID and metadata. */
-async function buildImage(options) {
-    const args = buildxBuildArguments(options);
-    core_debug(`docker ${JSON.stringify(args)}`);
-    const chunks = [];
-    const keepOutput = (data) => {
-        chunks.push(data.toString());
-    };
-    const started = Date.now();
-    const exitCode = await group('docker buildx build', () => exec_exec('docker', args, {
-        ignoreReturnCode: true,
-        listeners: { stdout: keepOutput, stderr: keepOutput },
-    }));
-    const seconds = (Date.now() - started) / 1000;
-    const log = chunks.join('');
-    if (exitCode !== 0) {
-        const outputTail = log
-            .split('\n')
-            .filter((line) => line.trim() !== '')
-            .slice(-OUTPUT_TAIL_LINES)
-            .join('\n');
-        throw new BuildError(`docker buildx build failed with exit code ${exitCode} after ${seconds.toFixed(1)} s. ` +
-            `Last lines of its output:\n${outputTail}`, log);
-    }
-    const metadata = readMetadata(options.metadataFile);
-    const imageId = readTrimmed(options.iidFile) || String(metadata['containerimage.config.digest'] || '');
-    const digest = String(metadata['containerimage.digest'] || '');
-    info(`Build finished in ${seconds.toFixed(1)} s: image ${imageId || '(no image ID)'}.`);
-    return { imageId, digest: options.push ? digest : '', metadata, seconds, log };
-}
-function readTrimmed(file) {
-    return external_node_fs_namespaceObject.existsSync(file) ? external_node_fs_namespaceObject.readFileSync(file, 'utf8').trim() : '';
-}
-function readMetadata(file) {
-    const text = readTrimmed(file);
-    return text ? JSON.parse(text) : {};
-}
-/** Returns the last `count` non-blank lines of `text`, joined by ' / '. */
-function lastLines(text, count) {
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    return lines.slice(-count).join(' / ') || '(no output)';
-}
-
-;// CONCATENATED MODULE: ./src/cache/mount-transfer.ts
-
-
-
-
-
-
-
-/**
- * Name of the file that marks when a build cache mount was seeded. Seeded files get its
- * modification time, two hours in the past; Go moves the modification time of each build cache
- * entry it uses to the present when the entry is older than one hour (cmd/go/internal/cache,
- * mtimeInterval). Files newer than the marker after the build are the entries it used or made.
- */
-const SEED_MARKER = '.go-buildx-seeded';
-/** List of the files a seed put into a build cache mount, one `./path` per line. */
-const SEEDED_LIST = '.go-buildx-seeded-files';
-/** List of the seeded files the build used, written by the export beside the new files. */
-const USED_LIST = '.go-buildx-used-files';
-/** Go's record of its last cache trim; never carried between runs, so Go keeps trimming. */
-const TRIM_FILE = 'trim.txt';
-const SEED_AGE_SECONDS = 2 * 60 * 60;
-/** Quotes a value for /bin/sh. */
-function shellQuote(value) {
-    return `'${value.replaceAll("'", "'\\''")}'`;
-}
-/** The `--mount=type=cache,...` flag that opens the same BuildKit cache as the Dockerfile's. */
-function cacheMountFlag(found) {
-    const { mount } = found;
-    const fields = [
-        `type=cache`,
-        `id=${mount.id}`,
-        `target=${mount.target}`,
-        `sharing=${mount.sharing}`,
-    ];
-    if (mount.uid !== undefined)
-        fields.push(`uid=${mount.uid}`);
-    if (mount.gid !== undefined)
-        fields.push(`gid=${mount.gid}`);
-    if (mount.mode !== undefined)
-        fields.push(`mode=${mount.mode}`);
-    return `--mount=${fields.join(',')}`;
-}
-/**
- * Returns why the mount cannot be copied by a generated build, or '' when it can. Values with
- * commas, quotes or line breaks would change the meaning of the generated --mount flag.
- */
-function findTransferProblem(found) {
-    const { mount } = found;
-    const values = [mount.id, mount.target, mount.sharing, mount.uid, mount.gid, mount.mode];
-    if (values.some((value) => value !== undefined && /[,"'\n\r\s]/.test(value))) {
-        return `the mount at line ${found.line} has a comma, quote or space in its id or options`;
-    }
-    if (found.mount.from)
-        return `the mount at line ${found.line} uses from=${found.mount.from}`;
-    if (found.baseImage === 'scratch')
-        return `the stage of line ${found.line} starts FROM scratch`;
-    return '';
-}
-/** Formats a UTC time as `touch -t` expects it: CCYYMMDDhhmm.ss. */
-function touchTimestamp(date) {
-    const pad = (value) => String(value).padStart(2, '0');
-    return (`${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
-        `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}.${pad(date.getUTCSeconds())}`);
-}
-function seedCommands(found, now, seedId) {
-    const target = shellQuote(found.mount.target);
-    const owner = `${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'}`;
-    const commands = [
-        `mkdir -p ${target}`,
-        `tar -xf /go-buildx-seed/${found.kind}.tar -C ${target}`,
-        `chown -R ${owner} ${target}`,
-    ];
-    if (found.kind === 'build') {
-        const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
-        const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
-        commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, `(cd ${target} && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`);
-    }
-    return commands;
-}
-/**
- * Writes the Dockerfile of the one build that fills every cache mount. The context holds one
- * tar archive per cache kind, because BuildKit sends a few large files much faster than a
- * tree of many small ones.
- */
-function seedDockerfile(transfers, now, seedId) {
-    const mountFlags = transfers.map((found) => cacheMountFlag(found)).join(' ');
-    const commands = [
-        'set -e',
-        'echo "go-buildx seed $GO_BUILDX_NONCE"',
-        ...transfers.flatMap((found) => seedCommands(found, now, seedId)),
-        'echo done > /go-buildx-done',
-    ];
-    return [
-        `FROM ${transfers[0].baseImage} AS seed`,
-        'ARG GO_BUILDX_NONCE',
-        `RUN --mount=type=bind,target=/go-buildx-seed ${mountFlags} \\`,
-        `    ${commands.join(' && \\\n    ')}`,
-        'FROM scratch',
-        'COPY --from=seed /go-buildx-done /',
-        '',
-    ].join('\n');
-}
-/**
- * Writes the Dockerfile of the build that copies a mount out to `/go-buildx-export`.
- *
- * After a build that this run seeded (`seedId` matches the marker), only the files the build
- * made are copied, with the list of seeded files it used beside them; the runner already has
- * the seeded files. A marker from an earlier run on a warm builder does not count, because
- * the runner then lacks the files it lists. Unused entries are left
- * out, which keeps the saved cache bounded. Without a seed, the whole mount is copied.
- * trim.txt is never copied. busybox tar has no -T and Debian images have no cpio, so new files
- * are copied one by one, and they are few after a one-line change.
- */
-function exportDockerfile(found, seedId) {
-    const target = shellQuote(found.mount.target);
-    const exportDirectory = '/go-buildx-export';
-    const copyAll = `cp -a . ${exportDirectory}/files/ && ` +
-        `rm -f ${exportDirectory}/files/${TRIM_FILE} ${exportDirectory}/files/${SEED_MARKER} ` +
-        `${exportDirectory}/files/${SEEDED_LIST}`;
-    const copyNew = [
-        `find . -type f -newer ${SEED_MARKER} ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} ! -name ${TRIM_FILE} > /tmp/go-buildx-newer`,
-        `{ grep -Fx -f ${SEEDED_LIST} /tmp/go-buildx-newer > ${exportDirectory}/${USED_LIST} || true; }`,
-        `{ grep -Fxv -f ${SEEDED_LIST} /tmp/go-buildx-newer > /tmp/go-buildx-new || true; }`,
-        `while IFS= read -r file; do mkdir -p "${exportDirectory}/files/\${file%/*}" && cp -p "$file" "${exportDirectory}/files/$file"; done < /tmp/go-buildx-new`,
-    ].join(' && ');
-    const select = found.kind === 'build'
-        ? `if [ -n '${seedId}' ] && [ "$(cat ${SEED_MARKER} 2>/dev/null)" = '${seedId}' ] && ` +
-            `[ -f ${SEEDED_LIST} ]; then ${copyNew}; else ${copyAll}; fi`
-        : copyAll;
-    const commands = [
-        'set -e',
-        'echo "go-buildx export $GO_BUILDX_NONCE"',
-        `mkdir -p ${exportDirectory}/files`,
-        `cd ${target}`,
-        select,
-    ];
-    return [
-        `FROM ${found.baseImage} AS export`,
-        'ARG GO_BUILDX_NONCE',
-        `RUN ${cacheMountFlag(found)} \\`,
-        `    ${commands.join(' && \\\n    ')}`,
-        'FROM scratch',
-        `COPY --from=export ${exportDirectory}/ /`,
-        '',
-    ].join('\n');
-}
-/** Returns the total size in bytes of the regular files below `directory`. */
-function directorySize(directory) {
-    if (!external_node_fs_namespaceObject.existsSync(directory))
-        return 0;
-    let total = 0;
-    for (const entry of external_node_fs_namespaceObject.readdirSync(directory, { withFileTypes: true, recursive: true })) {
-        if (entry.isFile())
-            total += external_node_fs_namespaceObject.statSync(external_node_path_namespaceObject.join(entry.parentPath, entry.name)).size;
-    }
-    return total;
-}
-/**
- * Runs a generated build with `--output type=local`. The nonce build argument changes the
- * cache key of the RUN step, so BuildKit never answers a transfer from its layer cache.
- */
-async function runTransferBuild(dockerfileText, context, outputDirectory, builder) {
-    const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-transfer-'));
-    const dockerfilePath = external_node_path_namespaceObject.join(workDirectory, 'Dockerfile');
-    external_node_fs_namespaceObject.writeFileSync(dockerfilePath, dockerfileText);
-    const args = ['buildx', 'build', '--progress', 'plain'];
-    if (builder)
-        args.push('--builder', builder);
-    args.push('--file', dockerfilePath, '--build-arg', `GO_BUILDX_NONCE=${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2)}`, '--output', `type=local,dest=${outputDirectory}`, context);
-    core_debug(`Transfer build:\n${dockerfileText}\ndocker ${JSON.stringify(args)}`);
-    try {
-        const result = await getExecOutput('docker', args, {
-            silent: true,
-            ignoreReturnCode: true,
-        });
-        return { exitCode: result.exitCode, output: result.stdout + result.stderr };
-    }
-    finally {
-        external_node_fs_namespaceObject.rmSync(workDirectory, { recursive: true, force: true });
-    }
-}
-/** Runtime errors of a base image without a shell or the file tools the transfers use. */
-const MISSING_TOOL = /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm|tar|grep|mkdir): not found/;
-/** Explains a failed transfer build; a base image without a shell is the usual cause. */
-function describeTransferFailure(found, output) {
-    if (MISSING_TOOL.test(output)) {
-        return (`the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
-            'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
-            'mount. Build Go in an image with a shell, such as golang:<version>');
-    }
-    return `the generated build failed: ${lastLines(output, 4)}`;
-}
-/**
- * Fills the given BuildKit cache mounts from their runner directories with one generated
- * build, before the main build. All mounts must share a base image.
- */
-async function runSeedBuild(transfers, builder, seedId) {
-    const started = Date.now();
-    const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
-    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
-    try {
-        let bytes = 0;
-        for (const { found, hostDirectory } of transfers) {
-            const archive = external_node_path_namespaceObject.join(context, `${found.kind}.tar`);
-            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
-            bytes += external_node_fs_namespaceObject.statSync(archive).size;
-        }
-        const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
-        const result = await runTransferBuild(dockerfile, context, outputDirectory, builder);
-        const seconds = (Date.now() - started) / 1000;
-        if (result.exitCode !== 0) {
-            const problem = describeTransferFailure(transfers[0].found, result.output);
-            return { ok: false, seconds, bytes: 0, problem };
-        }
-        return { ok: true, seconds, bytes };
-    }
-    finally {
-        external_node_fs_namespaceObject.rmSync(context, { recursive: true, force: true });
-        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
-    }
-}
-/**
- * Copies a BuildKit cache mount out into `hostDirectory`, after the main build. After a seeded
- * build the export holds the new files and the list of used seeded files: unused files are
- * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
- * directory is changed only when the export succeeded.
- */
-async function exportCacheMount(found, hostDirectory, builder, seedId) {
-    const started = Date.now();
-    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-export-context-'));
-    const outputDirectory = `${hostDirectory}.export-${process.pid}`;
-    external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
-    try {
-        const result = await runTransferBuild(exportDockerfile(found, seedId), emptyContext, outputDirectory, builder);
-        const seconds = (Date.now() - started) / 1000;
-        if (result.exitCode !== 0) {
-            const problem = describeTransferFailure(found, result.output);
-            return { ok: false, seconds, bytes: 0, problem };
-        }
-        const exportedFiles = external_node_path_namespaceObject.join(outputDirectory, 'files');
-        const bytes = directorySize(exportedFiles);
-        const usedList = external_node_path_namespaceObject.join(outputDirectory, USED_LIST);
-        if (external_node_fs_namespaceObject.existsSync(usedList)) {
-            mergeExport(hostDirectory, exportedFiles, external_node_fs_namespaceObject.readFileSync(usedList, 'utf8'));
-        }
-        else {
-            makeWritable(hostDirectory);
-            external_node_fs_namespaceObject.rmSync(hostDirectory, { recursive: true, force: true });
-            external_node_fs_namespaceObject.renameSync(exportedFiles, hostDirectory);
-        }
-        return { ok: true, seconds, bytes, finalBytes: directorySize(hostDirectory) };
-    }
-    finally {
-        makeWritable(outputDirectory);
-        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
-        external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
-    }
-}
-/**
- * Removes the files of `hostDirectory` that are not in `usedList` (lines of `./path`), then
- * moves the new files from `exportedFiles` in.
- */
-function mergeExport(hostDirectory, exportedFiles, usedList) {
-    const used = new Set(usedList
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => external_node_path_namespaceObject.normalize(line)));
-    for (const file of listFiles(hostDirectory)) {
-        if (!used.has(file))
-            external_node_fs_namespaceObject.rmSync(external_node_path_namespaceObject.join(hostDirectory, file));
-    }
-    for (const file of listFiles(exportedFiles)) {
-        const destination = external_node_path_namespaceObject.join(hostDirectory, file);
-        external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(destination), { recursive: true });
-        external_node_fs_namespaceObject.renameSync(external_node_path_namespaceObject.join(exportedFiles, file), destination);
-    }
-}
-/** Lists the regular files below `directory` as normalized relative paths. */
-function listFiles(directory) {
-    if (!external_node_fs_namespaceObject.existsSync(directory))
-        return [];
-    return external_node_fs_namespaceObject.readdirSync(directory, { recursive: true, withFileTypes: true })
-        .filter((entry) => entry.isFile())
-        .map((entry) => external_node_path_namespaceObject.relative(directory, external_node_path_namespaceObject.join(entry.parentPath, entry.name)));
-}
-
-;// CONCATENATED MODULE: ./src/cache/docker-caches.ts
-
-
-
-
-
-const MODULE_CACHE_CONTEXT = 'gomodcache';
-const BUILD_CACHE_CONTEXT = 'gocache';
-const VENDOR_REFERENCE = /-mod=vendor|^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(?:\.\/)?vendor\b/im;
-const NAMED_CONTEXT_REFERENCE = (name) => new RegExp(`(?:from=|--from=)${name}(?![\\w-])`, 'i');
-const MOUNT_ADVICE = 'Add these flags to the RUN instruction that runs go build: ' +
-    '--mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build';
-/**
- * Chooses how the caches reach the build: seeding the Dockerfile's Go cache mounts, a
- * vendor/ directory the Dockerfile copies, or named build contexts the Dockerfile reads.
- */
-function planDockerCaches(dockerfileText, search, modCache, dockerBuildCache, projectHasVendor) {
-    const routes = [];
-    const mounts = {};
-    for (const found of search.mounts) {
-        const problem = findTransferProblem(found);
-        if (problem) {
-            core_warning(`The Go ${found.kind} cache mount at line ${found.line} is not seeded: ${problem}.`);
-            continue;
-        }
-        mounts[found.kind] ??= found;
-    }
-    if (mounts.modules || mounts.build)
-        routes.push('cache-mounts');
-    const copiesVendor = VENDOR_REFERENCE.test(dockerfileText);
-    if (copiesVendor)
-        routes.push('vendor');
-    const buildContexts = [];
-    if (NAMED_CONTEXT_REFERENCE(MODULE_CACHE_CONTEXT).test(dockerfileText)) {
-        buildContexts.push(`${MODULE_CACHE_CONTEXT}=${modCache}`);
-    }
-    if (NAMED_CONTEXT_REFERENCE(BUILD_CACHE_CONTEXT).test(dockerfileText)) {
-        buildContexts.push(`${BUILD_CACHE_CONTEXT}=${dockerBuildCache}`);
-    }
-    if (buildContexts.length > 0)
-        routes.push('build-contexts');
-    return {
-        routes,
-        mounts,
-        buildContexts,
-        needsGoModVendor: copiesVendor && !projectHasVendor,
-        advice: routes.length === 0 ? MOUNT_ADVICE : '',
-        builderImage: '',
-    };
-}
-/**
- * Identifies the Go toolchain and target of the Docker build cache: the builder stage's base
- * image and the target platforms. Go's build cache entries depend on both.
- */
-function dockerBuildIdentity(baseImage, imageId, platforms) {
-    const identity = `${baseImage}@${imageId}|${platforms.join(',') || 'native'}`;
-    return external_node_crypto_.createHash('sha256').update(identity).digest('hex').slice(0, 16);
-}
-/**
- * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
- * base image (usually one in all). Failures become warnings.
- */
-async function seedCacheMounts(plan, hostDirectories, builder) {
-    const seedId = external_node_crypto_.randomBytes(8).toString('hex');
-    const groups = new Map();
-    for (const kind of ['modules', 'build']) {
-        const found = plan.mounts[kind];
-        if (!found)
-            continue;
-        if (!hasEntries(hostDirectories[kind])) {
-            info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
-            continue;
-        }
-        const group = groups.get(found.baseImage) ?? [];
-        group.push({ found, hostDirectory: hostDirectories[kind] });
-        groups.set(found.baseImage, group);
-    }
-    const results = {};
-    for (const transfers of groups.values()) {
-        const result = await runSeedBuild(transfers, builder, seedId);
-        for (const { found, hostDirectory } of transfers) {
-            results[found.kind] = {
-                ...result,
-                bytes: directorySize(hostDirectory),
-                seedId: result.ok ? seedId : undefined,
-            };
-            if (result.ok) {
-                info(`Go ${found.kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
-                    `${(directorySize(hostDirectory) / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`);
-            }
-            else {
-                core_warning(`Go ${found.kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`);
-            }
-        }
-    }
-    return results;
-}
-/**
- * Copies the Dockerfile's cache mounts out to the runner after the build, so the post step can
- * save them. The module mount is exported only when `exportModules` is set, because the
- * runner's own `go mod download` already filled GOMODCACHE.
- */
-async function exportCacheMounts(plan, hostDirectories, builder, exportModules, seeds) {
-    const results = {};
-    for (const kind of ['modules', 'build']) {
-        const found = plan.mounts[kind];
-        if (!found || (kind === 'modules' && !exportModules))
-            continue;
-        const result = await exportCacheMount(found, hostDirectories[kind], builder, seeds[kind]?.seedId ?? '');
-        results[kind] = result;
-        if (result.ok) {
-            info(`Go ${kind} cache mount ${found.mount.target} exported: ` +
-                `${(result.bytes / 1e6).toFixed(1)} MB copied out in ${result.seconds.toFixed(1)} s, ` +
-                `${((result.finalBytes ?? result.bytes) / 1e6).toFixed(1)} MB to save.`);
-        }
-        else {
-            core_warning(`Go ${kind} cache mount ${found.mount.target} was not exported: ${result.problem}.`);
-        }
-    }
-    return results;
-}
-function hasEntries(directory) {
-    try {
-        return external_node_fs_namespaceObject.readdirSync(directory).length > 0;
-    }
-    catch {
-        return false;
-    }
-}
-/** The runner-side directory that holds the Docker build's Go build cache between runs. */
-function dockerBuildCacheDirectory(runnerBuildCache) {
-    return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(runnerBuildCache), `${external_node_path_namespaceObject.basename(runnerBuildCache)}-docker`);
 }
 
 ;// CONCATENATED MODULE: ./src/cache/go-caches.ts
@@ -100624,6 +100625,59 @@ function parseManualMountTargets(lines) {
     return targets;
 }
 
+;// CONCATENATED MODULE: ./src/constants.ts
+/** Input names, exactly as action.yml declares them. */
+const Input = {
+    WorkingDirectory: 'working-directory',
+    Context: 'context',
+    File: 'file',
+    Target: 'target',
+    Tags: 'tags',
+    BuildArgs: 'build-args',
+    Platforms: 'platforms',
+    Load: 'load',
+    Push: 'push',
+    Builder: 'builder',
+    Cache: 'cache',
+    CacheKeyPrefix: 'cache-key-prefix',
+    CacheSave: 'cache-save',
+    CacheMounts: 'cache-mounts',
+    VerifyModules: 'verify-modules',
+    LocalCacheDir: 'local-cache-dir',
+    Secrets: 'secrets',
+    MaxSize: 'max-size',
+    MaxIncrease: 'max-increase',
+    BudgetSizeKind: 'budget-size-kind',
+    BaselineImage: 'baseline-image',
+    BaselineSize: 'baseline-size',
+    ReportFile: 'report-file',
+    Comment: 'comment',
+    CommentMode: 'comment-mode',
+    GithubToken: 'github-token',
+};
+/** Output names, exactly as action.yml declares them. */
+const Output = {
+    ImageId: 'image-id',
+    Digest: 'digest',
+    ImageSize: 'image-size',
+    ImageSizeHuman: 'image-size-human',
+    CacheHit: 'cache-hit',
+    GoVersion: 'go-version',
+    BuildSeconds: 'build-seconds',
+    CacheRoutes: 'cache-routes',
+    ImageSizeCompressed: 'image-size-compressed',
+    SizeDelta: 'size-delta',
+    SizeDeltaPercent: 'size-delta-percent',
+    BudgetViolations: 'budget-violations',
+    ReportFile: 'report-file',
+    CommentUrl: 'comment-url',
+};
+/** Names of the values that the main step passes to the post step through core.saveState. */
+const State = {
+    CachePlan: 'cache-plan',
+    SizeReportSave: 'size-report-save',
+};
+
 ;// CONCATENATED MODULE: ./src/go/dependencies.ts
 
 
@@ -100760,6 +100814,30 @@ async function verifyModuleCache(workingDirectory) {
         `when it downloaded them, so the module cache was removed and is downloaded again:\n${details}`);
     await exec_exec('go', ['clean', '-modcache'], { cwd: workingDirectory, silent: true });
     return false;
+}
+
+;// CONCATENATED MODULE: ./src/report/cold-build.ts
+
+
+/**
+ * File in the Docker build cache directory that records the Go compile time of the last
+ * build that started without a restored build cache. It travels with the cache entry, so a
+ * later run can report the time its restored cache saved.
+ */
+const COLD_BUILD_FILE = '.go-buildx-cold-build.json';
+function readColdBuildRecord(buildCacheDirectory) {
+    try {
+        const record = JSON.parse(external_node_fs_namespaceObject.readFileSync(external_node_path_namespaceObject.join(buildCacheDirectory, COLD_BUILD_FILE), 'utf8'));
+        return typeof record.compileSeconds === 'number' ? record : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function writeColdBuildRecord(buildCacheDirectory, compileSeconds) {
+    const record = { compileSeconds, recordedAt: new Date().toISOString() };
+    external_node_fs_namespaceObject.mkdirSync(buildCacheDirectory, { recursive: true });
+    external_node_fs_namespaceObject.writeFileSync(external_node_path_namespaceObject.join(buildCacheDirectory, COLD_BUILD_FILE), JSON.stringify(record) + '\n');
 }
 
 ;// CONCATENATED MODULE: ./src/cache/keys.ts
@@ -105862,7 +105940,7 @@ const utils_defaults = {
         fetch: getProxyFetch(baseUrl)
     }
 };
-const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(utils_defaults);
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(utils_defaults);
 
 /**
  * Convience function to correctly format Octokit Options to pass into the constructor.
@@ -105870,15 +105948,15 @@ const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(
  * @param     token    the repo PAT or GITHUB_TOKEN
  * @param     options  other options to set
  */
-function utils_getOctokitOptions(token, options) {
+function getOctokitOptions(token, options) {
     const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
     // Auth
-    const auth = Utils.getAuthString(token, opts);
+    const auth = getAuthString(token, opts);
     if (auth) {
         opts.auth = auth;
     }
     // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
     if (userAgent) {
         opts.userAgent = userAgent;
     }
@@ -105935,42 +106013,110 @@ function decideCacheSave(policy, env = process.env, context = github_context) {
     return { save: true, reason: `push to the default branch ${defaultBranch}` };
 }
 
-;// CONCATENATED MODULE: ./src/constants.ts
-/** Input names, exactly as action.yml declares them. */
-const Input = {
-    WorkingDirectory: 'working-directory',
-    Context: 'context',
-    File: 'file',
-    Target: 'target',
-    Tags: 'tags',
-    BuildArgs: 'build-args',
-    Platforms: 'platforms',
-    Load: 'load',
-    Push: 'push',
-    Builder: 'builder',
-    Cache: 'cache',
-    CacheKeyPrefix: 'cache-key-prefix',
-    CacheSave: 'cache-save',
-    CacheMounts: 'cache-mounts',
-    VerifyModules: 'verify-modules',
-    LocalCacheDir: 'local-cache-dir',
-    Secrets: 'secrets',
-};
-/** Output names, exactly as action.yml declares them. */
-const Output = {
-    ImageId: 'image-id',
-    Digest: 'digest',
-    ImageSize: 'image-size',
-    ImageSizeHuman: 'image-size-human',
-    CacheHit: 'cache-hit',
-    GoVersion: 'go-version',
-    BuildSeconds: 'build-seconds',
-    CacheRoutes: 'cache-routes',
-};
-/** Names of the values that the main step passes to the post step through core.saveState. */
-const State = {
-    CachePlan: 'cache-plan',
-};
+;// CONCATENATED MODULE: ./src/cache/session.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * Checks a restored module cache with go mod verify before the build uses it, and returns
+ * false when it was tampered and removed. An entry restored from the exact key cannot be
+ * replaced by saving again, so the warning then says how to leave it behind.
+ */
+async function verifyRestoredModules(inputs, session) {
+    const moduleCache = session.plan.caches.find((goCache) => goCache.name === 'modules');
+    if (!moduleCache?.matchedKey)
+        return true;
+    if (await verifyModuleCache(inputs.workingDirectory))
+        return true;
+    if (isExactKeyMatch(moduleCache)) {
+        core_warning(`The cache entry ${moduleCache.matchedKey} is tampered and keeps its key. Change ` +
+            "'cache-key-prefix' to stop restoring it, or delete it in the repository's cache settings.");
+    }
+    moduleCache.matchedKey = undefined;
+    setOutput(Output.CacheHit, 'false');
+    saveState(State.CachePlan, JSON.stringify(session.plan));
+    return false;
+}
+/** Restores the Go caches and records the plan that the post step saves from. */
+async function restoreCaches(inputs, goEnv, mode, dockerPlan, report) {
+    const backend = selectCacheBackend(inputs.localCacheDir);
+    const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
+    await restoreGoCaches(backend, caches);
+    for (const goCache of caches)
+        goCache.restoredBytes = directorySize(goCache.paths[0]);
+    const decision = decideCacheSave(inputs.cacheSave);
+    info(`Caches ${decision.save ? 'will be saved' : 'will not be saved'}: ${decision.reason}.`);
+    const plan = {
+        backend: backend.name,
+        save: decision.save,
+        saveReason: decision.reason,
+        localCacheDir: inputs.localCacheDir,
+        caches,
+    };
+    // Saved before dependencies and build, so that the post step saves what was downloaded even
+    // when a later step fails. Saved again after the export with the exported sizes.
+    saveState(State.CachePlan, JSON.stringify(plan));
+    report.caches = caches;
+    report.cacheBackend = backend.name;
+    const moduleCache = caches.find((goCache) => goCache.name === 'modules');
+    setOutput(Output.CacheHit, String(moduleCache !== undefined && isExactKeyMatch(moduleCache)));
+    const buildCache = caches.find((goCache) => goCache.name === 'build');
+    const hostDirectories = {
+        modules: goEnv.modCache,
+        build: buildCache?.paths[0] ?? goEnv.buildCache,
+    };
+    report.coldCompileSeconds = readColdBuildRecord(hostDirectories.build)?.compileSeconds;
+    return { plan, hostDirectories, backend };
+}
+/**
+ * Copies the build's cache mounts out, checks each export against what was restored, and
+ * records the results for the post step.
+ */
+async function exportCaches(inputs, goEnv, dockerPlan, session, report) {
+    // A build that finished without running any Go compile step took it from BuildKit's layer
+    // cache: the build cache mount was not used, so its export would drop every seeded entry.
+    const buildCache = session.plan.caches.find((goCache) => goCache.name === 'build');
+    const compileCached = report.buildSeconds !== undefined && report.compileSeconds === undefined;
+    let plan = dockerPlan;
+    if (compileCached && dockerPlan.mounts.build) {
+        info("The Go compile steps came from BuildKit's layer cache, so the build cache mount is " +
+            'unchanged and not exported.');
+        if (buildCache)
+            buildCache.skipSaveReason = "the build took its Go compile steps from BuildKit's layer cache";
+        plan = { ...dockerPlan, mounts: { ...dockerPlan.mounts, build: undefined } };
+    }
+    const exported = await exportCacheMounts(plan, session.hostDirectories, inputs.builder, goEnv.isDefault, report.transfers.seed);
+    report.transfers.export = exported;
+    for (const goCache of session.plan.caches) {
+        const result = exported[goCache.name];
+        if (!result)
+            continue;
+        if (!result.ok) {
+            goCache.skipSaveReason = `the export from the Docker build failed: ${result.problem}`;
+            continue;
+        }
+        goCache.exportedBytes = result.finalBytes ?? result.bytes;
+        const problem = findExportProblem(goCache.restoredBytes ?? 0, goCache.exportedBytes);
+        if (problem) {
+            goCache.skipSaveReason = problem;
+            core_warning(`The Go ${goCache.name} cache will not be saved: ${problem}.`);
+        }
+    }
+    if (buildCache && exported.build?.ok) {
+        const isCold = buildCache.matchedKey === undefined;
+        const coldSeconds = isCold ? report.compileSeconds : report.coldCompileSeconds;
+        if (coldSeconds !== undefined)
+            writeColdBuildRecord(session.hostDirectories.build, coldSeconds);
+    }
+    saveState(State.CachePlan, JSON.stringify(session.plan));
+}
 
 ;// CONCATENATED MODULE: ./src/docker/build-log.ts
 const STEP_NAME = /^#(\d+) (\[.*)$/;
@@ -106246,6 +106392,969 @@ function findRunnerToolchainProblem(requirement, runnerVersion) {
         'actions/setup-go (go-version-file: go.mod) before this step.');
 }
 
+;// CONCATENATED MODULE: ./src/report/delta.ts
+// Image size measurements, the baselines they are compared with, and the size delta.
+// The measurement types contain only what the report layer reads, and they are the JSON
+// report's schema. platformSizeFromMeasurement in json-report.ts converts the output of
+// src/docker/image-size.ts to them.
+/** Builds the `none` baseline, which makes every delta a MissingChange with this reason. */
+function noBaseline(reason) {
+    return { kind: 'none', reason };
+}
+/**
+ * Rounds a change to 0.1 %, half away from zero, so +0.05 % and −0.05 % round to +0.1 %
+ * and −0.1 %. The division happens once on whole numbers, which keeps exact halves exact.
+ */
+function roundedPercent(changeBytes, baselineBytes) {
+    if (baselineBytes === 0)
+        return null;
+    const tenths = Math.round((Math.abs(changeBytes) * 1000) / baselineBytes);
+    if (tenths === 0)
+        return 0;
+    return (Math.sign(changeBytes) * tenths) / 10;
+}
+function sizeChange(baselineBytes, currentBytes) {
+    const bytes = currentBytes - baselineBytes;
+    return { baselineBytes, currentBytes, bytes, percent: roundedPercent(bytes, baselineBytes) };
+}
+function missing(reason) {
+    return { bytes: null, percent: null, reason };
+}
+/**
+ * Finds the baseline platform to compare `platform` with: the one with the same name, or the
+ * only one when both sides have a single platform, because the local image store may leave the
+ * platform empty.
+ */
+function matchBaselinePlatform(platform, currentCount, baselinePlatforms) {
+    const sameName = baselinePlatforms.find((candidate) => candidate.platform === platform);
+    if (sameName)
+        return sameName;
+    if (currentCount === 1 && baselinePlatforms.length === 1)
+        return baselinePlatforms[0];
+    return undefined;
+}
+function describeBaseline(baseline) {
+    if (baseline.kind === 'number')
+        return `baseline-size ${baseline.uncompressedBytes} bytes`;
+    return `baseline ${baseline.kind} ${baseline.source}`;
+}
+/**
+ * Computes the uncompressed and compressed size delta of each platform of `current` against
+ * the baseline. A `number` baseline is uncompressed bytes and applies to every platform, so
+ * its compressed delta is missing. A null or undefined baseline counts as `none`.
+ */
+function computeDelta(current, baseline) {
+    const effective = baseline ?? noBaseline('no baseline was given');
+    return current.map((platformSize) => {
+        const { platform } = platformSize;
+        if (effective.kind === 'none') {
+            return {
+                platform,
+                uncompressed: missing(effective.reason),
+                compressed: missing(effective.reason),
+            };
+        }
+        if (effective.kind === 'number') {
+            return {
+                platform,
+                uncompressed: sizeChange(effective.uncompressedBytes, platformSize.uncompressedBytes),
+                compressed: missing('baseline-size gives the uncompressed size only'),
+            };
+        }
+        const matched = matchBaselinePlatform(platform, current.length, effective.platforms);
+        if (!matched) {
+            const reason = `${describeBaseline(effective)} has no ${platform || 'matching'} platform`;
+            return { platform, uncompressed: missing(reason), compressed: missing(reason) };
+        }
+        const uncompressed = sizeChange(matched.uncompressedBytes, platformSize.uncompressedBytes);
+        let compressed;
+        if (platformSize.compressedBytes === undefined) {
+            compressed = missing('the compressed size of this image was not measured');
+        }
+        else if (matched.compressedBytes === undefined) {
+            compressed = missing(`the compressed size of ${describeBaseline(effective)} is not known`);
+        }
+        else {
+            compressed = sizeChange(matched.compressedBytes, platformSize.compressedBytes);
+        }
+        return { platform, uncompressed, compressed };
+    });
+}
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+const MINUS = '\u2212';
+/**
+ * Formats a byte count with decimal units (1 kB = 1000 B, as `docker image ls` counts) and
+ * one decimal place above 1 kB: `512 B`, `1.2 kB`, `12.3 MB`.
+ */
+function formatBytesOneDecimal(bytes) {
+    if (bytes < 1000)
+        return `${bytes} B`;
+    let unitIndex = 0;
+    let size = bytes;
+    // Step up while the value would round to 1000.0 in the current unit.
+    while (size >= 999.95 && unitIndex < DECIMAL_UNITS.length - 1) {
+        size /= 1000;
+        unitIndex++;
+    }
+    return `${size.toFixed(1)} ${DECIMAL_UNITS[unitIndex]}`;
+}
+/**
+ * Formats a size delta for people: `+1.2 MB (+3.4 %)`, `−512 B (−0.1 %)`, `no change`, and
+ * `+5 B (+<0.1 %)` when the change rounds to 0.0 %. The minus sign is U+2212. A missing change
+ * formats as `–`.
+ */
+function formatSizeDelta(delta) {
+    if (delta.bytes === null)
+        return '–';
+    if (delta.bytes === 0)
+        return 'no change';
+    const sign = delta.bytes > 0 ? '+' : MINUS;
+    const size = `${sign}${formatBytesOneDecimal(Math.abs(delta.bytes))}`;
+    if (delta.percent === null)
+        return `${size} (baseline 0 B)`;
+    const percent = delta.percent === 0 ? '<0.1' : Math.abs(delta.percent).toFixed(1);
+    return `${size} (${sign}${percent} %)`;
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+const format_DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+/**
+ * Formats bytes the way `docker image ls` does: decimal units (1 kB = 1000 B) and three
+ * significant digits, for example 2.05MB.
+ */
+function formatDockerSize(bytes) {
+    let size = bytes;
+    let unitIndex = 0;
+    while (size >= 1000 && unitIndex < format_DECIMAL_UNITS.length - 1) {
+        size /= 1000;
+        unitIndex++;
+    }
+    return `${Number(size.toPrecision(3))}${format_DECIMAL_UNITS[unitIndex]}`;
+}
+/** Formats bytes for a log line or summary: `2.05 MB (2048000 bytes)`. */
+function formatSizeWithBytes(bytes) {
+    const human = formatDockerSize(bytes).replace(/^([\d.]+)/, '$1 ');
+    return `${human} (${bytes} bytes)`;
+}
+function formatSeconds(seconds) {
+    return seconds === undefined ? '–' : `${seconds.toFixed(1)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/report/budget.ts
+// Size budgets: parsing the max-size and max-increase inputs, and checking an image against them.
+
+
+
+const DECIMAL_MULTIPLIERS = {
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+};
+const BINARY_MULTIPLIERS = {
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+    tib: 1024 ** 4,
+};
+const SIZE_HELP = 'Use a whole number of bytes (52428800) or a number with a unit: B, kB, MB, GB ' +
+    '(1000-based, as docker image ls counts) or KiB, MiB, GiB (1024-based), for example 50MB or 48MiB.';
+const SIZE_PATTERN = /^([+-]?)(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i;
+/** Parses a size such as `52428800`, `50MB` or `48 MiB` into bytes. Units are case-insensitive. */
+function parseSizeText(input, value, text) {
+    const match = SIZE_PATTERN.exec(text);
+    if (!match) {
+        throw new InputError(`Invalid size for input '${input}': '${value}'. ${SIZE_HELP}`);
+    }
+    const [, sign, digits, unitText] = match;
+    if (sign === '-') {
+        throw new InputError(`Invalid size for input '${input}': '${value}' is negative. ${SIZE_HELP}`);
+    }
+    const unit = unitText.toLowerCase();
+    const multiplier = unit === '' ? 1 : (DECIMAL_MULTIPLIERS[unit] ?? BINARY_MULTIPLIERS[unit]);
+    if (multiplier === undefined) {
+        throw new InputError(`Invalid size for input '${input}': '${value}' has the unknown unit '${unitText}'. ${SIZE_HELP}`);
+    }
+    const number = Number(digits);
+    if (multiplier === 1 && !Number.isInteger(number)) {
+        throw new InputError(`Invalid size for input '${input}': '${value}' is not a whole number of bytes. ${SIZE_HELP}`);
+    }
+    const bytes = Math.round(number * multiplier);
+    if (!Number.isSafeInteger(bytes)) {
+        throw new InputError(`Invalid size for input '${input}': '${value}' is too large. ${SIZE_HELP}`);
+    }
+    return bytes;
+}
+function parseSize(input, value, options = {}) {
+    const text = value.trim();
+    if (text === '') {
+        if (!options.required)
+            return undefined;
+        throw new InputError(`Missing value for input '${input}'. ${SIZE_HELP}`);
+    }
+    const bytes = parseSizeText(input, value, text);
+    if (bytes === 0) {
+        throw new InputError(`Invalid size for input '${input}': '${value}' is zero, which no image can meet. ` +
+            `Set a size above 0, or leave '${input}' empty to turn the check off.`);
+    }
+    return { bytes, text };
+}
+const PERCENT_PATTERN = /^([+-]?)(\d+(?:\.\d+)?|\.\d+)\s*%$/;
+/**
+ * Parses the `max-increase` input: a size as for parseSize, or a percentage of the baseline
+ * such as `10%`. Zero is allowed and means the image must not grow. An empty value returns
+ * undefined.
+ */
+function parseIncrease(input, value) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    const percentMatch = PERCENT_PATTERN.exec(text);
+    if (percentMatch) {
+        if (percentMatch[1] === '-') {
+            throw new InputError(`Invalid increase for input '${input}': '${value}' is negative. ` +
+                'Use a percentage of the baseline such as 10%, or a size such as 5MB.');
+        }
+        return { kind: 'percent', percent: Number(percentMatch[2]), text };
+    }
+    if (text.endsWith('%')) {
+        throw new InputError(`Invalid percentage for input '${input}': '${value}'. Use a number followed by %, for example 10%.`);
+    }
+    return { kind: 'bytes', bytes: parseSizeText(input, value, text), text };
+}
+/** Returns the checked size of a layer or platform, or undefined when it was not measured. */
+function sizeOf(measured, kind) {
+    return kind === 'uncompressed' ? measured.uncompressedBytes : measured.compressedBytes;
+}
+/** Returns the `count` largest layers by the checked size, largest first. Ties keep image order. */
+function largestLayers(layers, kind, count = 3) {
+    return layers
+        .map((layer, index) => ({ layer, index, size: sizeOf(layer, kind) ?? layer.uncompressedBytes }))
+        .sort((a, b) => b.size - a.size || a.index - b.index)
+        .slice(0, count)
+        .map((entry) => entry.layer);
+}
+/**
+ * Shortens a `docker history` CREATED BY text for one line: drops the `/bin/sh -c #(nop) `
+ * prefix of classic builder metadata and BuildKit's ` # buildkit` suffix, collapses
+ * whitespace, and cuts the text at `maxLength` characters with `…`.
+ */
+function summarizeInstruction(createdBy, maxLength = 100) {
+    const text = createdBy
+        .replace(/^\/bin\/sh -c #\(nop\)\s*/, '')
+        .replace(/\s*# buildkit$/, '')
+        .replace(/\s+/g, ' ')
+        .trim();
+    if (text.length <= maxLength)
+        return text || '(no instruction recorded)';
+    return `${text.slice(0, maxLength - 1)}…`;
+}
+function describeLargestLayers(layers, kind) {
+    if (layers.length === 0)
+        return 'The image has no layer records.';
+    const descriptions = layers.map((layer) => {
+        const size = sizeOf(layer, kind) ?? layer.uncompressedBytes;
+        return `${formatSizeWithBytes(size)} ${summarizeInstruction(layer.createdBy)}`;
+    });
+    return `Largest layers: ${descriptions.join('; ')}.`;
+}
+/** Prefixes a message with `platform: `, or capitalizes it when there is no platform. */
+function forPlatform(platform, text) {
+    return platform ? `${platform}: ${text}` : text.charAt(0).toUpperCase() + text.slice(1);
+}
+function checkMaxSize(platformSize, limit, kind, result) {
+    const size = sizeOf(platformSize, kind);
+    if (size === undefined) {
+        result.skipped.push(forPlatform(platformSize.platform, `the max-size budget was not checked: the ${kind} size was not measured.`));
+        return;
+    }
+    // At the limit passes, and one byte over fails.
+    if (size <= limit.bytes)
+        return;
+    const layers = largestLayers(platformSize.layers, kind);
+    result.violations.push({
+        budget: 'max-size',
+        platform: platformSize.platform,
+        sizeKind: kind,
+        actualBytes: size,
+        limitBytes: limit.bytes,
+        largestLayers: layers,
+        message: forPlatform(platformSize.platform, `the ${kind} image size ${formatSizeWithBytes(size)} ` +
+            `is over max-size ${limit.text} (${limit.bytes} bytes) by ${size - limit.bytes} bytes. ` +
+            describeLargestLayers(layers, kind)),
+    });
+}
+/**
+ * Returns whether an increase is within the limit. The percent comparison multiplies instead
+ * of dividing, so that exactly 10 % of a baseline passes a 10% limit despite rounding.
+ */
+function isIncreaseAllowed(limit, change) {
+    if (limit.kind === 'bytes')
+        return change.bytes <= limit.bytes;
+    return change.bytes * 100 <= limit.percent * change.baselineBytes;
+}
+function checkMaxIncrease(platformSize, change, limit, kind, result) {
+    // At the limit passes, and one byte over fails. A shrinking image always passes.
+    if (isIncreaseAllowed(limit, change))
+        return;
+    // A percent limit against a baseline of 0 bytes allows no growth, because any growth from
+    // 0 is an unbounded percentage.
+    const allowed = limit.kind === 'bytes' ? limit.bytes : Math.floor((limit.percent * change.baselineBytes) / 100);
+    const layers = largestLayers(platformSize.layers, kind);
+    const growth = `the ${kind} size grew by ${formatSizeWithBytes(change.bytes)}, ` +
+        `from ${change.baselineBytes} to ${change.currentBytes} bytes`;
+    let limitText;
+    if (limit.kind === 'bytes') {
+        limitText = `over max-increase ${limit.text} (${limit.bytes} bytes)`;
+    }
+    else if (change.baselineBytes === 0) {
+        limitText =
+            `over max-increase ${limit.text}, which allows no growth from a baseline of 0 bytes. ` +
+                'Set max-increase in bytes, or use a baseline above 0';
+    }
+    else {
+        limitText =
+            `${change.percent?.toFixed(1)} %, over max-increase ${limit.text} ` +
+                `(${allowed} bytes of this baseline)`;
+    }
+    result.violations.push({
+        budget: 'max-increase',
+        platform: platformSize.platform,
+        sizeKind: kind,
+        actualBytes: change.bytes,
+        limitBytes: allowed,
+        largestLayers: layers,
+        message: forPlatform(platformSize.platform, `${growth}, ${limitText}. ${describeLargestLayers(layers, kind)}`),
+    });
+}
+/**
+ * Checks every platform of the image against the limits. Each platform is checked on its
+ * own, because a pull fetches one platform. A size exactly at a limit passes, one byte over
+ * fails. max-increase is skipped, with the reason in `skipped`, when there is no baseline or
+ * the baseline lacks the checked size for a platform, so the first build of an image passes.
+ */
+function checkBudgets(platforms, baseline, limits) {
+    const kind = limits.sizeKind ?? 'uncompressed';
+    const result = { violations: [], skipped: [] };
+    const deltas = computeDelta(platforms, baseline);
+    platforms.forEach((platformSize, index) => {
+        if (limits.maxSize)
+            checkMaxSize(platformSize, limits.maxSize, kind, result);
+        if (!limits.maxIncrease)
+            return;
+        const change = deltas[index][kind];
+        if (change.bytes === null) {
+            result.skipped.push(forPlatform(platformSize.platform, `the max-increase budget was not checked: ${change.reason}.`));
+            return;
+        }
+        checkMaxIncrease(platformSize, change, limits.maxIncrease, kind, result);
+    });
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+/** Escapes text for an HTML table cell or paragraph of the job summary. */
+function escapeHtml(text) {
+    return text
+        .replaceAll('&', '&amp;')
+        .replaceAll('<', '&lt;')
+        .replaceAll('>', '&gt;')
+        .replaceAll('"', '&quot;')
+        .replaceAll("'", '&#39;');
+}
+function cacheResult(goCache) {
+    if (!goCache.matchedKey)
+        return 'miss';
+    return isExactKeyMatch(goCache) ? 'hit' : 'partial (restore key)';
+}
+function formatMegabytes(bytes) {
+    return bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+/** Writes the job summary. Does nothing outside GitHub Actions, where there is no summary file. */
+async function writeJobSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const summary = summary_summary.addHeading('Go image build', 2);
+    if (report.failure) {
+        summary.addRaw('<p><strong>Build failed.</strong></p>', true);
+        summary.addCodeBlock(escapeHtml(report.failure), 'text');
+    }
+    const size = report.imageSize;
+    summary.addTable([
+        [
+            { data: 'Image', header: true },
+            { data: 'Image ID', header: true },
+            { data: 'Size', header: true },
+            { data: 'Bytes', header: true },
+            { data: 'Build time', header: true },
+        ],
+        [
+            escapeHtml(report.imageName),
+            shortImageId(report.imageId),
+            size === undefined ? '–' : formatDockerSize(size),
+            size === undefined ? '–' : String(size),
+            formatSeconds(report.buildSeconds),
+        ],
+    ]);
+    if (report.digest)
+        summary.addRaw(`<p>Digest: <code>${escapeHtml(report.digest)}</code></p>`, true);
+    const dependencyLine = report.dependencies
+        ? `Go ${escapeHtml(report.goVersion)}, dependencies: ${report.dependencies.mode}, ` +
+            `${report.dependencies.downloadedModules} module archives downloaded.`
+        : `Go ${escapeHtml(report.goVersion)}.`;
+    summary.addRaw(`<p>${dependencyLine}</p>`, true);
+    if (report.budgetFailure) {
+        summary.addRaw('<p><strong>Size budget exceeded.</strong></p>', true);
+        summary.addCodeBlock(escapeHtml(report.budgetFailure), 'text');
+    }
+    if (report.sizeReport)
+        summary.addRaw(renderSizeSummary(report.sizeReport), true);
+    addCacheSection(summary, report);
+    await summary.write();
+}
+function addCacheSection(summary, report) {
+    summary.addHeading('Go caches', 3);
+    if (report.cacheRoutes.length > 0) {
+        summary.addRaw(`<p>The caches reach the build through: ${report.cacheRoutes.join(', ')}.</p>`, true);
+    }
+    else {
+        summary.addRaw(`<p>The caches did not reach the build. ${escapeHtml(report.cacheAdvice)}.</p>`, true);
+    }
+    if (report.caches.length === 0)
+        return;
+    summary.addTable([
+        [
+            { data: 'Cache', header: true },
+            { data: 'Used by', header: true },
+            { data: 'Result', header: true },
+            { data: 'Primary key', header: true },
+            { data: 'Matched key', header: true },
+            { data: 'Restore time', header: true },
+            { data: 'Size restored', header: true },
+            { data: 'Size after build', header: true },
+        ],
+        ...report.caches.map((goCache) => [
+            goCache.name,
+            goCache.usedBy,
+            cacheResult(goCache),
+            escapeHtml(goCache.primaryKey),
+            escapeHtml(goCache.matchedKey || '–'),
+            formatSeconds(goCache.restoreSeconds),
+            formatMegabytes(goCache.restoredBytes),
+            formatMegabytes(goCache.exportedBytes),
+        ]),
+    ]);
+    summary.addRaw(`<p>Cache backend: ${report.cacheBackend}.</p>`, true);
+    summary.addRaw(`<p>${escapeHtml(describePayoff(report))}</p>`, true);
+}
+/**
+ * Compares what the caches cost (restore, copy into and out of the build) with the compile
+ * time they saved against the last cold build, where that is known.
+ */
+function describePayoff(report) {
+    const restoreSeconds = report.caches.reduce((total, goCache) => total + (goCache.restoreSeconds ?? 0), 0);
+    // One generated build seeds every mount, so each seed result carries the same time.
+    const seedSeconds = Math.max(0, ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0));
+    const exportSeconds = Object.values(report.transfers.export).reduce((total, result) => total + (result?.seconds ?? 0), 0);
+    const transferSeconds = seedSeconds + exportSeconds;
+    const cost = `Restore ${restoreSeconds.toFixed(1)} s, copy into and out of the build ${transferSeconds.toFixed(1)} s.`;
+    if (report.compileSeconds === undefined)
+        return `${cost} Go compile time: not measured.`;
+    const compile = `Go compile ${report.compileSeconds.toFixed(1)} s`;
+    if (report.coldCompileSeconds === undefined)
+        return `${cost} ${compile}; no cold build recorded to compare with.`;
+    const saved = report.coldCompileSeconds - report.compileSeconds;
+    return (`${cost} ${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last cold build: ` +
+        `${saved.toFixed(1)} s saved.`);
+}
+/** Shortens `sha256:<64 hex>` to the 12 hex digits that `docker image ls` prints. */
+function shortImageId(imageId) {
+    const hex = imageId.replace(/^sha256:/, '');
+    return hex ? hex.slice(0, 12) : '–';
+}
+/** The cache facts that go into the JSON report. */
+function cacheSummary(goCache) {
+    const summary = {
+        name: goCache.name,
+        usedBy: goCache.usedBy,
+        result: cacheResult(goCache),
+        primaryKey: goCache.primaryKey,
+        matchedKey: goCache.matchedKey ?? null,
+    };
+    if (goCache.restoreSeconds !== undefined)
+        summary.restoreSeconds = goCache.restoreSeconds;
+    if (goCache.restoredBytes !== undefined)
+        summary.restoredBytes = goCache.restoredBytes;
+    if (goCache.exportedBytes !== undefined)
+        summary.exportedBytes = goCache.exportedBytes;
+    return summary;
+}
+/** Durations in seconds for the JSON report. */
+function reportTimings(report) {
+    const timings = {};
+    if (report.buildSeconds !== undefined)
+        timings.build = report.buildSeconds;
+    if (report.compileSeconds !== undefined)
+        timings.goCompile = report.compileSeconds;
+    if (report.coldCompileSeconds !== undefined)
+        timings.goCompileCold = report.coldCompileSeconds;
+    const restore = report.caches.reduce((total, goCache) => total + (goCache.restoreSeconds ?? 0), 0);
+    timings.cacheRestore = restore;
+    const seed = Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0);
+    timings.cacheSeed = Math.max(0, ...seed);
+    timings.cacheExport = Object.values(report.transfers.export).reduce((total, result) => total + (result?.seconds ?? 0), 0);
+    return timings;
+}
+/** Sets the size outputs from the report's first platform. */
+function setSizeOutputs(report, reportFile) {
+    setOutput(Output.ReportFile, reportFile);
+    setOutput(Output.BudgetViolations, String(report.budgets.violations.length));
+    const platform = report.platforms[0];
+    if (platform?.compressedBytes !== undefined) {
+        setOutput(Output.ImageSizeCompressed, String(platform.compressedBytes));
+    }
+    const delta = report.delta[0]?.uncompressed;
+    setOutput(Output.SizeDelta, delta && delta.bytes !== null ? String(delta.bytes) : '');
+    setOutput(Output.SizeDeltaPercent, delta && delta.percent !== null && delta.percent !== undefined ? delta.percent.toFixed(1) : '');
+}
+/** Path the latest size report is kept at, for the cache entry that later runs compare with. */
+function sizeReportCachePath(localCacheDir) {
+    return `${localCacheDir}/size-report/report.json`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// Markdown for image size reports: the job summary section and the pull request comment.
+//
+// Every string that comes from a report (image names, tags, layer instructions, baseline
+// sources, budget messages) goes through escapeMarkdown, because a report can come from a
+// pull request's Dockerfile or from an artifact of a fork.
+
+
+
+
+/** GitHub rejects issue comment bodies longer than this many characters. */
+const MAX_COMMENT_LENGTH = 65536;
+/** Layers listed per platform; the rest are counted in a note. */
+const MAX_LAYER_ROWS = 100;
+/** Characters of a layer instruction shown in the layer table. */
+const MAX_INSTRUCTION_LENGTH = 160;
+const ZERO_WIDTH_SPACE = '&#8203;';
+const ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+    '|': '&#124;',
+    '`': '&#96;',
+    '\\': '&#92;',
+    '*': '&#42;',
+    _: '&#95;',
+    '[': '&#91;',
+    ']': '&#93;',
+    '~': '&#126;',
+    $: '&#36;',
+};
+/**
+ * Escapes text for a Markdown table cell, list item or HTML element of a comment or summary.
+ *
+ * - Line breaks, tabs and other control characters become one space, so text stays in its
+ *   table row.
+ * - HTML and Markdown syntax characters become numeric character references. CommonMark
+ *   never reads a character reference as syntax, and HTML decodes it, so the text shows as
+ *   written in both contexts. This covers tags, `|` cell breaks, code spans, emphasis,
+ *   `[text](url)` links and images, and `$` math.
+ * - A zero-width space goes after `@` and `#` when a letter or digit follows, so that
+ *   `@name` does not mention anyone and `#12` does not reference an issue.
+ *
+ * Bare URLs are left as they are, so GitHub may still link them; such a link shows its
+ * own target. Never put the result inside a backtick code span, where references stay
+ * undecoded.
+ */
+function escapeMarkdown(text) {
+    // One pass, so that the `#` of a character reference written here is never escaped again.
+    return text
+        .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
+        .replace(/[&<>"'|`\\*_[\]~$]|[@#](?=[\p{L}\p{N}])/gu, (character) => character === '@' || character === '#'
+        ? `${character}${ZERO_WIDTH_SPACE}`
+        : ENTITIES[character]);
+}
+/** Splits `registry/name:tag` or `name@sha256:…` into repository and tag, as docker shows them. */
+function splitImageReference(reference) {
+    const withoutDigest = reference.split('@')[0];
+    const hasDigest = withoutDigest !== reference;
+    const lastSlash = withoutDigest.lastIndexOf('/');
+    const tagColon = withoutDigest.indexOf(':', lastSlash + 1);
+    if (tagColon === -1)
+        return { repository: withoutDigest, tag: hasDigest ? '<none>' : 'latest' };
+    return { repository: withoutDigest.slice(0, tagColon), tag: withoutDigest.slice(tagColon + 1) };
+}
+function tableRow(cells) {
+    return `| ${cells.join(' | ')} |`;
+}
+function sizeCell(bytes) {
+    return bytes === undefined ? '–' : formatDockerSize(bytes);
+}
+/** Formats the compressed size, with `≈` before a local estimate. */
+function compressedCell(platform) {
+    const size = sizeCell(platform.compressedBytes);
+    return platform.compressedIsEstimate && platform.compressedBytes !== undefined
+        ? `≈${size}`
+        : size;
+}
+function rowsOf(report) {
+    const references = report.image.tags.length > 0
+        ? report.image.tags.map(splitImageReference)
+        : [{ repository: report.image.name || '<none>', tag: '<none>' }];
+    const imageId = escapeMarkdown(shortImageId(report.image.imageId));
+    const rows = [];
+    for (const { repository, tag } of references) {
+        report.platforms.forEach((platform, index) => {
+            const delta = report.delta[index];
+            rows.push(tableRow([
+                escapeMarkdown(repository),
+                escapeMarkdown(tag),
+                escapeMarkdown(platform.platform || '–'),
+                imageId,
+                sizeCell(platform.uncompressedBytes),
+                compressedCell(platform),
+                delta ? formatSizeDelta(delta.uncompressed) : '–',
+                delta ? formatSizeDelta(delta.compressed) : '–',
+            ]));
+        });
+    }
+    return rows;
+}
+/**
+ * Renders the `docker image ls`-style table, one row per tag and platform of each report, and a
+ * note below it when a compressed size is a local estimate.
+ */
+function renderSizeTable(reports) {
+    const header = tableRow([
+        'REPOSITORY',
+        'TAG',
+        'PLATFORM',
+        'IMAGE ID',
+        'SIZE',
+        'COMPRESSED',
+        'CHANGE',
+        'COMPRESSED CHANGE',
+    ]);
+    const alignment = '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |';
+    const table = [header, alignment, ...reports.flatMap(rowsOf)].join('\n');
+    const hasEstimate = reports.some((report) => report.platforms.some((platform) => platform.compressedIsEstimate));
+    if (!hasEstimate)
+        return table;
+    return `${table}\n\n≈ Compressed size estimated locally with gzip; the registry's size may differ slightly.`;
+}
+function markdown_describeBaseline(report) {
+    const { baseline } = report;
+    if (baseline.kind === 'none')
+        return `No size change shown: ${escapeMarkdown(baseline.reason)}.`;
+    let against;
+    if (baseline.kind === 'number') {
+        against = `baseline-size ${formatBytesOneDecimal(baseline.uncompressedBytes)} (${baseline.uncompressedBytes} bytes)`;
+    }
+    else {
+        against = `the baseline ${baseline.kind} <code>${escapeMarkdown(baseline.source)}</code>`;
+    }
+    const reasons = new Set();
+    for (const delta of report.delta) {
+        for (const size of [delta.uncompressed, delta.compressed]) {
+            if (size.bytes === null)
+                reasons.add(escapeMarkdown(size.reason));
+        }
+    }
+    const missing = [...reasons].map((reason) => ` Not compared: ${reason}.`).join('');
+    return `Change against ${against}.${missing}`;
+}
+function describeBaseImage(platform) {
+    const base = platform.baseImage;
+    if (!base)
+        return undefined;
+    const share = roundedPercent(base.uncompressedBytes, platform.uncompressedBytes);
+    const name = base.reference ? `<code>${escapeMarkdown(base.reference)}</code>` : 'unknown';
+    const where = platform.platform ? ` on ${escapeMarkdown(platform.platform)}` : '';
+    const shareText = share === null ? '' : ` (${share.toFixed(1)} %)`;
+    return (`Base image ${name}${where}: ${formatBytesOneDecimal(base.uncompressedBytes)} ` +
+        `of ${formatBytesOneDecimal(platform.uncompressedBytes)}${shareText}.`);
+}
+function describeLimits(report) {
+    const { limits, sizeKind } = report.budgets;
+    const parts = [];
+    if (limits.maxSize)
+        parts.push(`max-size ${escapeMarkdown(limits.maxSize.text)}`);
+    if (limits.maxIncrease)
+        parts.push(`max-increase ${escapeMarkdown(limits.maxIncrease.text)}`);
+    return `${parts.join(', ')} on the ${sizeKind} size`;
+}
+function renderBudgets(report) {
+    const { budgets } = report;
+    if (!budgets.limits.maxSize && !budgets.limits.maxIncrease)
+        return undefined;
+    const lines = [];
+    if (budgets.violations.length === 0) {
+        lines.push(`Size budgets passed (${describeLimits(report)}).`);
+    }
+    else {
+        lines.push(`**Size budgets exceeded** (${describeLimits(report)}):`, '');
+        for (const violation of budgets.violations)
+            lines.push(`- ${escapeMarkdown(violation.message)}`);
+    }
+    if (budgets.skipped.length > 0) {
+        lines.push('');
+        for (const note of budgets.skipped)
+            lines.push(`- ${escapeMarkdown(note)}`);
+    }
+    return lines.join('\n');
+}
+function renderLayers(report, platform) {
+    const name = report.image.name || report.image.tags[0] || 'the image';
+    const where = platform.platform ? ` for ${platform.platform}` : '';
+    const count = platform.layers.length;
+    const rows = platform.layers.slice(0, MAX_LAYER_ROWS).map((layer) => {
+        const instruction = `<code>${escapeMarkdown(summarizeInstruction(layer.createdBy, MAX_INSTRUCTION_LENGTH))}</code>`;
+        const origin = layer.fromBaseImage ? ' (base image)' : '';
+        return tableRow([
+            sizeCell(layer.uncompressedBytes),
+            sizeCell(layer.compressedBytes),
+            `${instruction}${origin}`,
+        ]);
+    });
+    const lines = [
+        '<details>',
+        `<summary>Layers of ${escapeMarkdown(name + where)}: ${count} ${count === 1 ? 'layer' : 'layers'}</summary>`,
+        '',
+        tableRow(['SIZE', 'COMPRESSED', 'CREATED BY']),
+        '| ---: | ---: | --- |',
+        ...rows,
+    ];
+    if (count > MAX_LAYER_ROWS)
+        lines.push('', `${count - MAX_LAYER_ROWS} more layers not listed.`);
+    lines.push('', '</details>');
+    return lines.join('\n');
+}
+/** Renders the baseline, base image, budget and layer sections of one report. */
+function renderReportDetails(report, includeLayers) {
+    const blocks = [markdown_describeBaseline(report)];
+    const baseLines = report.platforms
+        .map(describeBaseImage)
+        .filter((line) => line !== undefined);
+    if (baseLines.length > 0)
+        blocks.push(baseLines.join('\n'));
+    const budgets = renderBudgets(report);
+    if (budgets)
+        blocks.push(budgets);
+    if (includeLayers) {
+        for (const platform of report.platforms) {
+            if (platform.layers.length > 0)
+                blocks.push(renderLayers(report, platform));
+        }
+    }
+    return blocks;
+}
+/**
+ * Renders the image size section of the job summary. It starts and ends with a blank line, so
+ * it can follow or precede the HTML that `core.summary` writes.
+ */
+function renderSizeSummary(report) {
+    const blocks = [
+        '### Image size',
+        renderSizeTable([report]),
+        ...renderReportDetails(report, true),
+    ];
+    return `\n${blocks.join('\n\n')}\n`;
+}
+function renderComment(reports, options, includeLayers) {
+    const blocks = [options.marker, '### Image size', renderSizeTable(reports)];
+    for (const report of reports) {
+        if (reports.length > 1) {
+            const name = report.image.name || report.image.tags[0] || report.image.imageId;
+            blocks.push(`#### ${escapeMarkdown(name)}`);
+        }
+        blocks.push(...renderReportDetails(report, includeLayers));
+    }
+    if (!includeLayers) {
+        blocks.push(`Layer tables left out: with them this comment would exceed GitHub's limit of ${MAX_COMMENT_LENGTH} characters.`);
+    }
+    const sha = reports[0]?.run.sha;
+    const commit = sha && /^[0-9a-f]{7,40}$/.test(sha) ? ` for commit ${sha.slice(0, 7)}` : '';
+    // Only a run URL from the caller becomes a link, never one from a report file.
+    const run = options.runUrl && /^https:\/\/[^\s<>"'()]+$/.test(options.runUrl)
+        ? ` in [this workflow run](${options.runUrl})`
+        : '';
+    blocks.push(`<sub>Measured by go-buildx-action${commit}${run}.</sub>`);
+    return `${blocks.join('\n\n')}\n`;
+}
+/**
+ * Renders the pull request comment for one or more reports, starting with the hidden marker.
+ * When the body would exceed GitHub's comment limit, the layer tables are left out.
+ */
+function renderSizeComment(reports, options) {
+    const full = renderComment(reports, options, true);
+    if (full.length <= MAX_COMMENT_LENGTH)
+        return full;
+    const short = renderComment(reports, options, false);
+    if (short.length <= MAX_COMMENT_LENGTH)
+        return short;
+    // Cut at a line end, so no row or character reference is cut in half.
+    const note = '\n\nThe size report was cut to fit the comment limit.\n';
+    const cut = short.lastIndexOf('\n', MAX_COMMENT_LENGTH - note.length);
+    return short.slice(0, cut) + note;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment.ts
+// The pull request comment with the size report: one comment per key, found again by a hidden
+// marker and updated in place on every run.
+
+
+const COMMENT_MODES = ['image', 'workflow'];
+/**
+ * Reduces text to characters that are safe in an HTML comment and stable across runs. Runs of
+ * other characters become one `-`, because an HTML comment must not contain `--`.
+ */
+function sanitizeKeyPart(text, fallback) {
+    const cleaned = text
+        .replace(/[^A-Za-z0-9._/:@+-]+/g, '-')
+        .replace(/-{2,}/g, '-')
+        .replace(/^-|-$/g, '');
+    return cleaned || fallback;
+}
+/**
+ * Builds the key that picks the comment to update. In `image` mode the key is the workflow and
+ * the image name without tag or digest, so pushes with new tags update the same comment. In
+ * `workflow` mode every image of the workflow shares one comment, which each run replaces.
+ */
+function commentKey(mode, workflow, imageName) {
+    const workflowPart = sanitizeKeyPart(workflow, 'workflow');
+    if (mode === 'workflow')
+        return `workflow:${workflowPart}`;
+    const { repository } = splitImageReference(imageName.trim());
+    return `image:${workflowPart}:${sanitizeKeyPart(repository, 'image')}`;
+}
+/** Builds the hidden marker for a comment key: `<!-- go-buildx-action:size-report:<key> -->`. */
+function commentMarker(key) {
+    return `<!-- go-buildx-action:size-report:${sanitizeKeyPart(key, 'default')} -->`;
+}
+/**
+ * Returns the login the token acts as, or null for a GitHub App installation token such as
+ * GITHUB_TOKEN, for which GitHub responds to `GET /user` with 403 "Resource not accessible by
+ * integration".
+ */
+async function findTokenLogin(octokit) {
+    try {
+        const response = await octokit.rest.users.getAuthenticated();
+        return response.data.login;
+    }
+    catch (error) {
+        const status = httpStatusOf(error);
+        if (status === 401 || status === 403 || status === 404)
+            return null;
+        throw error;
+    }
+}
+/**
+ * Finds the oldest comment that contains the marker and was written by the token's account,
+ * reading the pull request's comments page by page until it is found. Checking the author
+ * keeps a comment that anyone else pasted the marker into from being overwritten.
+ */
+async function findMarkedComment(octokit, options) {
+    const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
+        owner: options.repository.owner,
+        repo: options.repository.repo,
+        issue_number: options.issueNumber,
+        per_page: 100,
+    });
+    let tokenLogin;
+    for await (const page of pages) {
+        for (const comment of page.data) {
+            if (!comment.body?.includes(options.marker))
+                continue;
+            if (tokenLogin === undefined)
+                tokenLogin = await findTokenLogin(octokit);
+            // NOTE: without a login (an installation token), any bot account's comment with the
+            // marker counts, because the REST API does not name the app a token belongs to.
+            const isOwn = tokenLogin === null ? comment.user?.type === 'Bot' : comment.user?.login === tokenLogin;
+            if (isOwn)
+                return comment;
+        }
+    }
+    return undefined;
+}
+function httpStatusOf(error) {
+    if (typeof error !== 'object' || error === null)
+        return undefined;
+    const status = error.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** True for a 403 that is a rate limit, which is worth a retry later, not a permission problem. */
+function isRateLimit(error) {
+    const response = error
+        .response;
+    if (response?.headers?.['x-ratelimit-remaining'] === '0')
+        return true;
+    return /rate limit/i.test(error instanceof Error ? error.message : '');
+}
+/**
+ * Creates or updates the size comment on a pull request. It lists the comments page by page and
+ * updates the token account's oldest comment with the marker in place. Without such a comment,
+ * it creates one. An identical body is left as it is.
+ *
+ * A 403 or 404 response returns `not-permitted` instead of throwing, because a pull request from
+ * a fork gets a read-only GITHUB_TOKEN. The caller should then warn and keep the job summary.
+ * Rate limits, other HTTP errors and network errors throw.
+ */
+async function upsertSizeComment(options) {
+    const octokit = getOctokit(options.token, options.apiUrl ? { baseUrl: options.apiUrl } : {});
+    const { owner, repo } = options.repository;
+    const body = options.body.includes(options.marker)
+        ? options.body
+        : `${options.marker}\n${options.body}`;
+    try {
+        const existing = await findMarkedComment(octokit, options);
+        if (existing && existing.body === body) {
+            return { status: 'unchanged', commentId: existing.id, url: existing.html_url };
+        }
+        if (existing) {
+            const response = await octokit.rest.issues.updateComment({
+                owner,
+                repo,
+                comment_id: existing.id,
+                body,
+            });
+            return { status: 'updated', commentId: response.data.id, url: response.data.html_url };
+        }
+        const response = await octokit.rest.issues.createComment({
+            owner,
+            repo,
+            issue_number: options.issueNumber,
+            body,
+        });
+        return { status: 'created', commentId: response.data.id, url: response.data.html_url };
+    }
+    catch (error) {
+        const status = httpStatusOf(error);
+        if ((status === 403 || status === 404) && !isRateLimit(error)) {
+            const reason = error instanceof Error ? error.message : String(error);
+            return {
+                status: 'not-permitted',
+                httpStatus: status,
+                message: `The token cannot comment on pull request #${options.issueNumber} in ${owner}/${repo} ` +
+                    `(HTTP ${status}: ${reason}). Pull requests from forks get a read-only GITHUB_TOKEN, ` +
+                    'so post the comment from a workflow_run workflow instead; otherwise grant ' +
+                    '"pull-requests: write". The job summary has the size report.',
+            };
+        }
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/input-validation.ts
 
 
@@ -106259,11 +107368,11 @@ const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{
 const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
 /** Longest repository name the reference grammar allows. */
 const MAX_NAME_LENGTH = 255;
-/** Checks one entry of `tags` against Docker's image reference grammar. */
-function validateImageReference(reference) {
+/** Checks an image reference (an entry of `tags`, by default) against Docker's grammar. */
+function validateImageReference(reference, input = 'tags') {
     const name = reference.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '');
     if (!REFERENCE.test(reference) || name.length > MAX_NAME_LENGTH) {
-        throw new InputError(`Invalid entry in input 'tags': '${truncate(reference)}'. Use an image reference such as ` +
+        throw new InputError(`Invalid entry in input '${input}': '${truncate(reference)}'. Use an image reference such as ` +
             'registry.example.com/team/app:1.2.0: lowercase name components separated by /, an ' +
             `optional tag of up to 128 letters, digits, '.', '_' or '-', and at most ${MAX_NAME_LENGTH} ` +
             'characters of name.');
@@ -106311,6 +107420,9 @@ function truncate(value, maxLength = 200) {
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+
 
 
 
@@ -106379,6 +107491,34 @@ function parseCacheSave(value) {
     }
     return policy;
 }
+function parseChoice(input, value, choices, fallback) {
+    const choice = value.trim() || fallback;
+    if (!choices.includes(choice)) {
+        throw new InputError(`Invalid input '${input}': '${truncate(value)}'. Use one of ${choices.join(', ')}.`);
+    }
+    return choice;
+}
+/** Reads the size report inputs; relative paths are resolved against the workspace. */
+function getSizeReportInputs(workspace) {
+    const githubToken = getInput(Input.GithubToken);
+    if (githubToken)
+        core_setSecret(githubToken);
+    const reportFile = getInput(Input.ReportFile);
+    const baselineImage = getInput(Input.BaselineImage);
+    if (baselineImage)
+        validateImageReference(baselineImage, Input.BaselineImage);
+    return {
+        maxSize: parseSize(Input.MaxSize, getInput(Input.MaxSize)),
+        maxIncrease: parseIncrease(Input.MaxIncrease, getInput(Input.MaxIncrease)),
+        budgetSizeKind: parseChoice(Input.BudgetSizeKind, getInput(Input.BudgetSizeKind), ['uncompressed', 'compressed'], 'uncompressed'),
+        baselineImage,
+        baselineSize: parseSize(Input.BaselineSize, getInput(Input.BaselineSize)),
+        reportFile: external_node_path_namespaceObject.resolve(workspace, reportFile || external_node_path_namespaceObject.join(process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'go-buildx-report.json')),
+        comment: parseBoolean(Input.Comment, getInput(Input.Comment), false),
+        commentMode: parseChoice(Input.CommentMode, getInput(Input.CommentMode), COMMENT_MODES, 'image'),
+        githubToken,
+    };
+}
 function defaultLocalCacheDir() {
     const cacheHome = process.env.XDG_CACHE_HOME || external_node_path_namespaceObject.join(process.env.HOME || '/tmp', '.cache');
     return external_node_path_namespaceObject.join(cacheHome, 'go-buildx-action');
@@ -106405,7 +107545,7 @@ function getInputs() {
     const push = parseBoolean(Input.Push, getInput(Input.Push), false);
     const tags = parseList(getInput(Input.Tags), true);
     const platforms = parseList(getInput(Input.Platforms), true);
-    tags.forEach(validateImageReference);
+    tags.forEach((tag) => validateImageReference(tag));
     platforms.forEach(validatePlatform);
     const target = getInput(Input.Target);
     const builder = getInput(Input.Builder);
@@ -106438,6 +107578,7 @@ function getInputs() {
         verifyModules: parseBoolean(Input.VerifyModules, getInput(Input.VerifyModules), true),
         cacheMounts: parseManualMountTargets(parseList(getInput(Input.CacheMounts), false)),
         secrets,
+        sizeReport: getSizeReportInputs(workspace),
         localCacheDir: localCacheDirInput
             ? external_node_path_namespaceObject.resolve(workspace, localCacheDirInput)
             : defaultLocalCacheDir(),
@@ -106473,175 +107614,1231 @@ function preflight_isDirectory(directory) {
     return external_node_fs_namespaceObject.existsSync(directory) && external_node_fs_namespaceObject.statSync(directory).isDirectory();
 }
 
-;// CONCATENATED MODULE: ./src/report/cold-build.ts
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/docker/registry.ts
 
 
+/** Media types of image manifests and of manifest lists (indexes), Docker and OCI. */
+const MediaType = {
+    DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    DockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+    DockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+    OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+    OciIndex: 'application/vnd.oci.image.index.v1+json',
+};
+/** Maximum depth of indexes inside indexes that `measureRegistryImage` follows. */
+const MAX_INDEX_DEPTH = 2;
 /**
- * File in the Docker build cache directory that records the Go compile time of the last
- * build that started without a restored build cache. It travels with the cache entry, so a
- * later run can report the time its restored cache saved.
+ * Parses a manifest or index as the registry serves it. The media type decides, and when it is
+ * absent (OCI allows that) the `manifests` or `layers` field does. Schema 1 manifests are
+ * rejected, because they carry no layer sizes.
  */
-const COLD_BUILD_FILE = '.go-buildx-cold-build.json';
-function readColdBuildRecord(buildCacheDirectory) {
+function parseManifestDocument(text) {
+    const document = JSON.parse(text);
+    const mediaType = typeof document.mediaType === 'string' ? document.mediaType : '';
+    if (document.schemaVersion === 1 ||
+        mediaType === MediaType.DockerSchema1 ||
+        mediaType === MediaType.DockerSchema1Signed) {
+        throw new Error('The registry returned a Docker schema 1 manifest, which lists no layer sizes. ' +
+            'Push the image again with a current Docker or Buildx to get a schema 2 or OCI manifest.');
+    }
+    const isIndex = mediaType === MediaType.DockerManifestList ||
+        mediaType === MediaType.OciIndex ||
+        (mediaType === '' && Array.isArray(document.manifests));
+    if (isIndex) {
+        if (!Array.isArray(document.manifests)) {
+            throw new Error(`Invalid index of media type ${mediaType}: the 'manifests' field is missing.`);
+        }
+        return {
+            kind: 'index',
+            mediaType: mediaType || MediaType.OciIndex,
+            manifests: document.manifests.map((entry) => parseDescriptor(entry, 'manifests')),
+        };
+    }
+    const isImage = mediaType === MediaType.DockerManifest ||
+        mediaType === MediaType.OciManifest ||
+        (mediaType === '' && Array.isArray(document.layers));
+    if (!isImage) {
+        throw new Error(`Unsupported manifest media type '${mediaType}'. Expected a Docker schema 2 or OCI ` +
+            'image manifest or index.');
+    }
+    if (!Array.isArray(document.layers)) {
+        throw new Error(`Invalid image manifest of media type ${mediaType}: 'layers' is missing.`);
+    }
+    return {
+        kind: 'image',
+        mediaType: mediaType || MediaType.OciManifest,
+        config: parseDescriptor(document.config, 'config'),
+        layers: document.layers.map((entry) => parseDescriptor(entry, 'layers')),
+    };
+}
+function parseDescriptor(value, field) {
+    const entry = (value ?? {});
+    if (typeof entry.digest !== 'string' || typeof entry.size !== 'number') {
+        throw new Error(`Invalid descriptor in '${field}': expected a digest string and a size number, got ` +
+            `${JSON.stringify(value)}.`);
+    }
+    const descriptor = {
+        mediaType: typeof entry.mediaType === 'string' ? entry.mediaType : '',
+        digest: entry.digest,
+        size: entry.size,
+    };
+    const platform = entry.platform;
+    if (platform && typeof platform.os === 'string' && typeof platform.architecture === 'string') {
+        descriptor.platform = { os: platform.os, architecture: platform.architecture };
+        if (typeof platform.variant === 'string')
+            descriptor.platform.variant = platform.variant;
+    }
+    if (entry.annotations && typeof entry.annotations === 'object') {
+        descriptor.annotations = entry.annotations;
+    }
+    return descriptor;
+}
+/** Formats a platform as `os/architecture[/variant]`, the form `--platform` takes. */
+function formatPlatform(platform) {
+    if (!platform)
+        return '';
+    const parts = [platform.os, platform.architecture];
+    if (platform.variant)
+        parts.push(platform.variant);
+    return parts.join('/');
+}
+/**
+ * Returns true for the attestation manifests that BuildKit adds to an index. They carry
+ * provenance and SBOM documents, not a runnable image, and their platform is unknown/unknown.
+ */
+function isAttestationManifest(descriptor) {
+    return descriptor.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest';
+}
+/** Sums an image manifest's layer sizes into one platform's measurement. */
+function summarizeImageManifest(manifest, descriptor, platform) {
+    const layers = manifest.layers.map((layer) => ({
+        digest: layer.digest,
+        mediaType: layer.mediaType,
+        size: layer.size,
+    }));
+    return {
+        platform,
+        digest: descriptor.digest,
+        mediaType: manifest.mediaType,
+        manifestSize: descriptor.size,
+        configSize: manifest.config.size,
+        compressedSize: layers.reduce((sum, layer) => sum + layer.size, 0),
+        layers,
+    };
+}
+/**
+ * Returns the repository part of an image reference, without tag or digest. The tag is the
+ * part after the last ':' that follows the last '/', so a registry port stays.
+ */
+function repositoryOf(ref) {
+    const withoutDigest = ref.split('@')[0];
+    const lastSlash = withoutDigest.lastIndexOf('/');
+    const lastColon = withoutDigest.lastIndexOf(':');
+    return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
+}
+/**
+ * Reads an image from its registry with `docker buildx imagetools inspect`, and returns its
+ * digest and, per platform, the layers and compressed size of the manifest. Works for a single
+ * image manifest and for an index (manifest list), with Docker or OCI media types. Buildx reads
+ * registries with the docker CLI's credentials, and over plain HTTP only for localhost,
+ * 127.0.0.1 and ::1 unless a builder's buildkitd.toml marks a registry as insecure.
+ */
+async function measureRegistryImage(ref) {
+    const top = JSON.parse(await imagetools(['--format', '{{json .Manifest}}', ref]));
+    const document = parseManifestDocument(await imagetools(['--raw', ref]));
+    const measurement = {
+        ref,
+        digest: top.digest,
+        mediaType: document.mediaType,
+        isIndex: document.kind === 'index',
+        platforms: [],
+        attestationCount: 0,
+    };
+    if (document.kind === 'image') {
+        const platform = await readConfigPlatform(ref);
+        measurement.platforms.push(summarizeImageManifest(document, top, platform));
+        return measurement;
+    }
+    await collectIndex(repositoryOf(ref), document.manifests, measurement, 1);
+    return measurement;
+}
+async function collectIndex(repository, manifests, measurement, depth) {
+    for (const descriptor of manifests) {
+        if (isAttestationManifest(descriptor)) {
+            measurement.attestationCount++;
+            continue;
+        }
+        const byDigest = `${repository}@${descriptor.digest}`;
+        const child = parseManifestDocument(await imagetools(['--raw', byDigest]));
+        if (child.kind === 'index') {
+            if (depth >= MAX_INDEX_DEPTH) {
+                throw new Error(`${byDigest} is an index nested ${depth + 1} levels deep; at most ` +
+                    `${MAX_INDEX_DEPTH} levels are read.`);
+            }
+            await collectIndex(repository, child.manifests, measurement, depth + 1);
+            continue;
+        }
+        const platform = formatPlatform(descriptor.platform) || (await readConfigPlatform(byDigest));
+        measurement.platforms.push(summarizeImageManifest(child, descriptor, platform));
+    }
+}
+/** Reads os, architecture and variant from an image's config blob. */
+async function readConfigPlatform(ref) {
+    const config = JSON.parse(await imagetools(['--format', '{{json .Image}}', ref]));
+    if (!config.os || !config.architecture)
+        return '';
+    return formatPlatform({
+        os: config.os,
+        architecture: config.architecture,
+        variant: config.variant,
+    });
+}
+async function imagetools(args) {
+    const fullArgs = ['buildx', 'imagetools', 'inspect', ...args];
+    const result = await getExecOutput('docker', fullArgs, {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    if (result.exitCode !== 0) {
+        throw new Error(`'docker ${fullArgs.join(' ')}' failed with exit code ${result.exitCode}: ` +
+            `${lastLines(result.stderr, 3)}. Check that the image was pushed and that the docker ` +
+            'CLI is logged in to its registry.');
+    }
+    return result.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/docker/image-size.ts
+
+
+
+
+
+
+
+
+
+/** Parses the image config JSON that `docker save` exports beside the layers. */
+function parseImageConfig(text) {
+    const config = JSON.parse(text);
+    return {
+        os: config.os ?? '',
+        architecture: config.architecture ?? '',
+        variant: config.variant,
+        history: config.history ?? [],
+        diffIds: config.rootfs?.diff_ids ?? [],
+    };
+}
+/**
+ * Parses `docker image history --no-trunc --human=false --format '{{json .}}'` output, which
+ * lists the newest entry first, and returns the entries oldest first. Sizes are bytes because
+ * of --human=false; without it the CLI prints rounded sizes such as "1.93MB".
+ */
+function parseHistoryOutput(stdout) {
+    const entries = [];
+    for (const line of stdout.split('\n')) {
+        if (line.trim() === '')
+            continue;
+        const item = JSON.parse(line);
+        const size = Number(item.Size);
+        if (!Number.isSafeInteger(size)) {
+            throw new Error(`Invalid size '${String(item.Size)}' in docker image history output; run it with ` +
+                '--human=false to get bytes.');
+        }
+        entries.push({
+            createdBy: String(item.CreatedBy ?? ''),
+            createdAt: String(item.CreatedAt ?? ''),
+            comment: String(item.Comment ?? ''),
+            size,
+        });
+    }
+    return entries.reverse();
+}
+/**
+ * Maps history entries to layers. A size of 0 does not tell an empty-layer entry from a layer
+ * without file content, because BuildKit makes a layer for WORKDIR and for `RUN true`. So the
+ * config's `empty_layer` flags decide, as dockerd does for `docker image history`: each entry
+ * without the flag made the next layer in `diff_ids`. Sizes come from the CLI history, whose
+ * entries are the config's history entries in the same order.
+ */
+function mapHistoryToLayers(config, cliHistory) {
+    if (cliHistory.length !== config.history.length) {
+        throw new Error(`docker image history listed ${cliHistory.length} entries, but the image config has ` +
+            `${config.history.length}; the image may have changed between the two reads.`);
+    }
+    const layerSizes = config.diffIds.map(() => undefined);
+    const layerCreatedBy = config.diffIds.map(() => '');
+    const history = [];
+    let layerIndex = 0;
+    config.history.forEach((entry, index) => {
+        const emptyLayer = entry.empty_layer === true;
+        const item = {
+            createdBy: entry.created_by ?? '',
+            createdAt: entry.created ?? cliHistory[index].createdAt,
+            comment: entry.comment ?? '',
+            emptyLayer,
+            size: emptyLayer ? 0 : cliHistory[index].size,
+        };
+        if (!emptyLayer) {
+            if (layerIndex >= config.diffIds.length) {
+                throw new Error(`The image config has more non-empty history entries than its ` +
+                    `${config.diffIds.length} layers.`);
+            }
+            item.layerIndex = layerIndex;
+            layerSizes[layerIndex] = item.size;
+            layerCreatedBy[layerIndex] = item.createdBy;
+            layerIndex++;
+        }
+        history.push(item);
+    });
+    return { history, layerSizes, layerCreatedBy };
+}
+/**
+ * Counts the leading layers that an image shares with its base image. Layers stack, so the
+ * base image's layers are a prefix of the image's when it was built on that exact base image.
+ */
+function countSharedLayers(diffIds, baseDiffIds) {
+    let count = 0;
+    while (count < diffIds.length &&
+        count < baseDiffIds.length &&
+        diffIds[count] === baseDiffIds[count]) {
+        count++;
+    }
+    return count;
+}
+/** Files up to this size keep their content: manifest.json, the config, small layers. */
+const SAVED_CONTENT_LIMIT = 4 * 1024 * 1024;
+const BLOCK_SIZE = 512;
+/** Digest, gzip size and, for small files, the content of one tar entry as it streams past. */
+class FileDigester {
+    name;
+    size;
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    gzip = external_node_zlib_.createGzip();
+    gzipEnded;
+    chunks;
+    gzipSize = 0;
+    constructor(name, size) {
+        this.name = name;
+        this.size = size;
+        this.chunks = size <= SAVED_CONTENT_LIMIT ? [] : undefined;
+        this.gzip.on('data', (chunk) => {
+            this.gzipSize += chunk.length;
+        });
+        this.gzipEnded = (0,external_node_events_.once)(this.gzip, 'end');
+        // Marks the promise as handled; finish() still awaits it and rethrows a gzip error.
+        this.gzipEnded.catch(() => undefined);
+    }
+    async write(data) {
+        this.hash.update(data);
+        this.chunks?.push(Buffer.from(data));
+        if (!this.gzip.write(data))
+            await (0,external_node_events_.once)(this.gzip, 'drain');
+    }
+    async finish() {
+        this.gzip.end();
+        await this.gzipEnded;
+        const file = {
+            name: this.name,
+            size: this.size,
+            digest: `sha256:${this.hash.digest('hex')}`,
+            gzipSize: this.gzipSize,
+        };
+        if (this.chunks)
+            file.content = Buffer.concat(this.chunks);
+        return file;
+    }
+}
+/**
+ * A writable stream that reads a tar archive (ustar, pax and GNU long names, as Go's
+ * archive/tar writes for `docker save`) and measures each regular file without holding large
+ * files in memory. Directories, links and other entries are skipped.
+ */
+class TarFileMeasurer extends external_node_stream_.Writable {
+    files = [];
+    header = Buffer.alloc(BLOCK_SIZE);
+    headerFill = 0;
+    dataRemaining = 0;
+    paddingRemaining = 0;
+    digester;
+    /** Content of a pax or GNU long-name entry, which describes the next entry. */
+    metaChunks;
+    metaType = '';
+    nextName;
+    nextSize;
+    ended = false;
+    _write(chunk, _encoding, callback) {
+        this.consume(chunk).then(() => callback(), callback);
+    }
+    _final(callback) {
+        // Go's archive/tar, which docker save uses, always writes the end-of-archive blocks.
+        if (!this.ended) {
+            callback(new Error('The tar stream ended before its end-of-archive blocks; it was cut short.'));
+            return;
+        }
+        callback();
+    }
+    async consume(chunk) {
+        let offset = 0;
+        while (offset < chunk.length && !this.ended) {
+            if (this.dataRemaining > 0) {
+                const take = Math.min(this.dataRemaining, chunk.length - offset);
+                await this.writeData(chunk.subarray(offset, offset + take));
+                offset += take;
+                this.dataRemaining -= take;
+                if (this.dataRemaining === 0)
+                    await this.finishEntry();
+            }
+            else if (this.paddingRemaining > 0) {
+                const take = Math.min(this.paddingRemaining, chunk.length - offset);
+                offset += take;
+                this.paddingRemaining -= take;
+            }
+            else {
+                const take = Math.min(BLOCK_SIZE - this.headerFill, chunk.length - offset);
+                chunk.copy(this.header, this.headerFill, offset, offset + take);
+                offset += take;
+                this.headerFill += take;
+                if (this.headerFill === BLOCK_SIZE) {
+                    this.headerFill = 0;
+                    await this.startEntry();
+                }
+            }
+        }
+    }
+    async startEntry() {
+        // Two zero blocks end the archive; the first is enough to stop reading.
+        if (this.header.every((byte) => byte === 0)) {
+            this.ended = true;
+            return;
+        }
+        const type = String.fromCharCode(this.header[156] || 0x30);
+        const size = this.nextSize ?? parseTarNumber(this.header.subarray(124, 136));
+        const name = this.nextName ?? parseTarName(this.header);
+        this.dataRemaining = size;
+        this.paddingRemaining = (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+        if (type === 'x' || type === 'L') {
+            // A pax extended header or a GNU long name: it applies to the next entry only.
+            this.metaChunks = [];
+            this.metaType = type;
+        }
+        else {
+            this.nextName = undefined;
+            this.nextSize = undefined;
+            // '0' and NUL are regular files, '7' a contiguous file; everything else has no content
+            // to measure ('g' global pax headers have content but describe no file).
+            if (type === '0' || type === '\0' || type === '7') {
+                this.digester = new FileDigester(name, size);
+            }
+        }
+        if (size === 0)
+            await this.finishEntry();
+    }
+    async writeData(data) {
+        if (this.metaChunks)
+            this.metaChunks.push(Buffer.from(data));
+        else if (this.digester)
+            await this.digester.write(data);
+    }
+    async finishEntry() {
+        if (this.metaChunks) {
+            const text = Buffer.concat(this.metaChunks).toString('utf8');
+            if (this.metaType === 'L') {
+                this.nextName = text.replace(/\0+$/, '');
+            }
+            else {
+                const records = parsePaxRecords(text);
+                if (records.path !== undefined)
+                    this.nextName = records.path;
+                if (records.size !== undefined)
+                    this.nextSize = Number(records.size);
+            }
+            this.metaChunks = undefined;
+            return;
+        }
+        if (this.digester) {
+            this.files.push(await this.digester.finish());
+            this.digester = undefined;
+        }
+    }
+}
+/** Reads a tar number field: octal text, or base-256 when the first byte's high bit is set. */
+function parseTarNumber(field) {
+    if (field[0] & 0x80) {
+        let value = field[0] & 0x7f;
+        for (const byte of field.subarray(1))
+            value = value * 256 + byte;
+        return value;
+    }
+    const text = field.toString('ascii').replace(/\0.*$/s, '').trim();
+    return text === '' ? 0 : parseInt(text, 8);
+}
+function parseTarName(header) {
+    const name = cString(header.subarray(0, 100));
+    const isUstar = header.subarray(257, 262).toString('ascii') === 'ustar';
+    const prefix = isUstar ? cString(header.subarray(345, 500)) : '';
+    return prefix ? `${prefix}/${name}` : name;
+}
+function cString(field) {
+    const end = field.indexOf(0);
+    return field.subarray(0, end === -1 ? field.length : end).toString('utf8');
+}
+/** Parses pax records, each `<length> <key>=<value>\n`, where length counts the whole record. */
+function parsePaxRecords(text) {
+    const records = {};
+    const bytes = Buffer.from(text, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) {
+        const space = bytes.indexOf(0x20, offset);
+        if (space === -1)
+            break;
+        const length = parseInt(bytes.subarray(offset, space).toString('ascii'), 10);
+        if (!Number.isSafeInteger(length) || length <= 0)
+            break;
+        const record = bytes.subarray(space + 1, offset + length - 1).toString('utf8');
+        const equals = record.indexOf('=');
+        if (equals !== -1)
+            records[record.slice(0, equals)] = record.slice(equals + 1);
+        offset += length;
+    }
+    return records;
+}
+/** Measures every regular file of a tar stream; see `TarFileMeasurer`. */
+async function measureTarStream(tar) {
+    const measurer = new TarFileMeasurer();
+    await (0,promises_namespaceObject.pipeline)(tar, measurer);
+    return measurer.files;
+}
+/** Runs `docker save imageId` and measures the files of its output stream. */
+async function measureSavedImage(imageId) {
+    const child = (0,external_node_child_process_namespaceObject.spawn)('docker', ['save', imageId], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stderr = [];
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    const exited = (0,external_node_events_.once)(child, 'close');
+    let files;
     try {
-        const record = JSON.parse(external_node_fs_namespaceObject.readFileSync(external_node_path_namespaceObject.join(buildCacheDirectory, COLD_BUILD_FILE), 'utf8'));
-        return typeof record.compileSeconds === 'number' ? record : undefined;
+        files = await measureTarStream(child.stdout);
     }
-    catch {
+    catch (error) {
+        child.kill();
+        await exited;
+        throw error;
+    }
+    const [exitCode, signal] = await exited;
+    if (exitCode !== 0) {
+        throw new Error(`'docker save ${imageId}' failed with ${signal ? `signal ${signal}` : `exit code ${exitCode}`}` +
+            `: ${lastLines(Buffer.concat(stderr).toString('utf8'), 3)}.`);
+    }
+    return files;
+}
+async function inspectImage(imageRef) {
+    const result = await getExecOutput('docker', ['image', 'inspect', '--format', '{{json .}}', imageRef], { silent: true, ignoreReturnCode: true });
+    if (result.exitCode !== 0)
         return undefined;
+    return JSON.parse(result.stdout);
+}
+async function readHistory(imageId) {
+    const args = ['image', 'history', '--no-trunc', '--human=false', '--format', '{{json .}}'];
+    const result = await getExecOutput('docker', [...args, imageId], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    if (result.exitCode !== 0) {
+        throw new Error(`'docker image history ${imageId}' failed with exit code ${result.exitCode}: ` +
+            `${lastLines(result.stderr, 3)}.`);
     }
+    return parseHistoryOutput(result.stdout);
 }
-function writeColdBuildRecord(buildCacheDirectory, compileSeconds) {
-    const record = { compileSeconds, recordedAt: new Date().toISOString() };
-    external_node_fs_namespaceObject.mkdirSync(buildCacheDirectory, { recursive: true });
-    external_node_fs_namespaceObject.writeFileSync(external_node_path_namespaceObject.join(buildCacheDirectory, COLD_BUILD_FILE), JSON.stringify(record) + '\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/format.ts
-const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-/**
- * Formats bytes the way `docker image ls` does: decimal units (1 kB = 1000 B) and three
- * significant digits, for example 2.05MB.
- */
-function formatDockerSize(bytes) {
-    let size = bytes;
-    let unitIndex = 0;
-    while (size >= 1000 && unitIndex < DECIMAL_UNITS.length - 1) {
-        size /= 1000;
-        unitIndex++;
+/** Finds the config JSON in the files of a `docker save` stream through its manifest.json. */
+function findSavedConfig(files) {
+    const manifestFile = files.find((file) => file.name === 'manifest.json');
+    if (!manifestFile?.content) {
+        throw new Error('The docker save output has no manifest.json.');
     }
-    return `${Number(size.toPrecision(3))}${DECIMAL_UNITS[unitIndex]}`;
-}
-/** Formats bytes for a log line or summary: `2.05 MB (2048000 bytes)`. */
-function formatSizeWithBytes(bytes) {
-    const human = formatDockerSize(bytes).replace(/^([\d.]+)/, '$1 ');
-    return `${human} (${bytes} bytes)`;
-}
-function formatSeconds(seconds) {
-    return seconds === undefined ? '–' : `${seconds.toFixed(1)} s`;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-/** Escapes text for an HTML table cell or paragraph of the job summary. */
-function escapeHtml(text) {
-    return text
-        .replaceAll('&', '&amp;')
-        .replaceAll('<', '&lt;')
-        .replaceAll('>', '&gt;')
-        .replaceAll('"', '&quot;')
-        .replaceAll("'", '&#39;');
-}
-function cacheResult(goCache) {
-    if (!goCache.matchedKey)
-        return 'miss';
-    return isExactKeyMatch(goCache) ? 'hit' : 'partial (restore key)';
-}
-function formatMegabytes(bytes) {
-    return bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-/** Writes the job summary. Does nothing outside GitHub Actions, where there is no summary file. */
-async function writeJobSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const summary = summary_summary.addHeading('Go image build', 2);
-    if (report.failure) {
-        summary.addRaw('<p><strong>Build failed.</strong></p>', true);
-        summary.addCodeBlock(escapeHtml(report.failure), 'text');
+    const manifest = JSON.parse(manifestFile.content.toString('utf8'));
+    const configName = manifest[0]?.Config;
+    const config = files.find((file) => file.name === configName);
+    if (!config?.content) {
+        throw new Error(`The docker save output has no config file '${configName}', or it is larger than ` +
+            `${SAVED_CONTENT_LIMIT} bytes.`);
     }
-    const size = report.imageSize;
-    summary.addTable([
-        [
-            { data: 'Image', header: true },
-            { data: 'Image ID', header: true },
-            { data: 'Size', header: true },
-            { data: 'Bytes', header: true },
-            { data: 'Build time', header: true },
-        ],
-        [
-            escapeHtml(report.imageName),
-            shortImageId(report.imageId),
-            size === undefined ? '–' : formatDockerSize(size),
-            size === undefined ? '–' : String(size),
-            formatSeconds(report.buildSeconds),
-        ],
-    ]);
-    if (report.digest)
-        summary.addRaw(`<p>Digest: <code>${escapeHtml(report.digest)}</code></p>`, true);
-    const dependencyLine = report.dependencies
-        ? `Go ${escapeHtml(report.goVersion)}, dependencies: ${report.dependencies.mode}, ` +
-            `${report.dependencies.downloadedModules} module archives downloaded.`
-        : `Go ${escapeHtml(report.goVersion)}.`;
-    summary.addRaw(`<p>${dependencyLine}</p>`, true);
-    addCacheSection(summary, report);
-    await summary.write();
-}
-function addCacheSection(summary, report) {
-    summary.addHeading('Go caches', 3);
-    if (report.cacheRoutes.length > 0) {
-        summary.addRaw(`<p>The caches reach the build through: ${report.cacheRoutes.join(', ')}.</p>`, true);
-    }
-    else {
-        summary.addRaw(`<p>The caches did not reach the build. ${escapeHtml(report.cacheAdvice)}.</p>`, true);
-    }
-    if (report.caches.length === 0)
-        return;
-    summary.addTable([
-        [
-            { data: 'Cache', header: true },
-            { data: 'Used by', header: true },
-            { data: 'Result', header: true },
-            { data: 'Primary key', header: true },
-            { data: 'Matched key', header: true },
-            { data: 'Restore time', header: true },
-            { data: 'Size restored', header: true },
-            { data: 'Size after build', header: true },
-        ],
-        ...report.caches.map((goCache) => [
-            goCache.name,
-            goCache.usedBy,
-            cacheResult(goCache),
-            escapeHtml(goCache.primaryKey),
-            escapeHtml(goCache.matchedKey || '–'),
-            formatSeconds(goCache.restoreSeconds),
-            formatMegabytes(goCache.restoredBytes),
-            formatMegabytes(goCache.exportedBytes),
-        ]),
-    ]);
-    summary.addRaw(`<p>Cache backend: ${report.cacheBackend}.</p>`, true);
-    summary.addRaw(`<p>${escapeHtml(describePayoff(report))}</p>`, true);
+    return config;
 }
 /**
- * Compares what the caches cost (restore, copy into and out of the build) with the compile
- * time they saved against the last cold build, where that is known.
+ * Measures an image in the local image store: its uncompressed size as `docker image ls`
+ * counts it, each layer with the instruction that made it, and, when `baseImageRef` is given
+ * and in the store, the base image's share against the layers this Dockerfile added. Pass
+ * 'scratch' for a final stage built FROM scratch.
+ *
+ * The compressed sizes are an estimate of what `docker push` uploads to a registry that has
+ * none of the layers: each layer tar, as `docker save` streams it (the same bytes a push
+ * compresses, checked by the digest matching the diff ID), gzip-compressed with Node's zlib at
+ * its default level 6. dockerd compresses with Go's compress/gzip at its default level, which
+ * is also level 6 but a different deflate implementation, so the bytes differ. NOTE: measured
+ * on the go2docker example (one 1.94 MB layer) pushed by dockerd 20.10 to a local registry, the
+ * estimate was 850,230 bytes against 854,181 in the registry's manifest, 0.46% low; other
+ * content and other pushers (BuildKit's own push with a docker-container builder) may differ
+ * more.
  */
-function describePayoff(report) {
-    const restoreSeconds = report.caches.reduce((total, goCache) => total + (goCache.restoreSeconds ?? 0), 0);
-    // One generated build seeds every mount, so each seed result carries the same time.
-    const seedSeconds = Math.max(0, ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0));
-    const exportSeconds = Object.values(report.transfers.export).reduce((total, result) => total + (result?.seconds ?? 0), 0);
-    const transferSeconds = seedSeconds + exportSeconds;
-    const cost = `Restore ${restoreSeconds.toFixed(1)} s, copy into and out of the build ${transferSeconds.toFixed(1)} s.`;
-    if (report.compileSeconds === undefined)
-        return `${cost} Go compile time: not measured.`;
-    const compile = `Go compile ${report.compileSeconds.toFixed(1)} s`;
-    if (report.coldCompileSeconds === undefined)
-        return `${cost} ${compile}; no cold build recorded to compare with.`;
-    const saved = report.coldCompileSeconds - report.compileSeconds;
-    return (`${cost} ${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last cold build: ` +
-        `${saved.toFixed(1)} s saved.`);
+async function measureLocalImage(imageRef, baseImageRef) {
+    const inspected = await inspectImage(imageRef);
+    if (!inspected) {
+        throw new Error(`Image '${imageRef}' is not in the local image store. Build it with --load, or measure ` +
+            'the pushed image with measureRegistryImage.');
+    }
+    const imageId = inspected.Id;
+    const cliHistory = await readHistory(imageId);
+    const savedFiles = await measureSavedImage(imageId);
+    const configFile = findSavedConfig(savedFiles);
+    const config = parseImageConfig(configFile.content.toString('utf8'));
+    const { history, layerSizes, layerCreatedBy } = mapHistoryToLayers(config, cliHistory);
+    const savedByDigest = new Map(savedFiles.map((file) => [file.digest, file]));
+    const diffIds = inspected.RootFS.Layers ?? config.diffIds;
+    const layers = diffIds.map((diffId, index) => {
+        const saved = savedByDigest.get(diffId);
+        if (!saved) {
+            throw new Error(`Layer ${diffId} of ${imageRef} is missing from the docker save output, or its tar ` +
+                'does not match its diff ID.');
+        }
+        return {
+            diffId,
+            size: layerSizes[index],
+            tarSize: saved.size,
+            compressedSize: saved.gzipSize,
+            createdBy: layerCreatedBy[index],
+            fromBase: false,
+        };
+    });
+    const base = await measureBaseShare(diffIds, layers, baseImageRef);
+    const added = layers.filter((layer) => !layer.fromBase);
+    return {
+        imageRef,
+        imageId,
+        platform: [config.os, config.architecture, config.variant].filter(Boolean).join('/'),
+        size: inspected.Size,
+        compressedSize: sumOf(layers, (layer) => layer.compressedSize),
+        configSize: configFile.size,
+        layers,
+        history,
+        base,
+        added: {
+            layerCount: added.length,
+            size: sumOf(added, (layer) => layer.size ?? 0),
+            compressedSize: sumOf(added, (layer) => layer.compressedSize),
+        },
+    };
 }
-/** Shortens `sha256:<64 hex>` to the 12 hex digits that `docker image ls` prints. */
-function shortImageId(imageId) {
-    const hex = imageId.replace(/^sha256:/, '');
-    return hex ? hex.slice(0, 12) : '–';
+/** Marks the layers shared with the base image and sums them. */
+async function measureBaseShare(diffIds, layers, baseImageRef) {
+    if (!baseImageRef)
+        return { kind: 'none' };
+    if (baseImageRef === 'scratch')
+        return { kind: 'scratch' };
+    const baseImage = await inspectImage(baseImageRef);
+    if (!baseImage)
+        return { kind: 'not-found', imageRef: baseImageRef };
+    const baseDiffIds = baseImage.RootFS.Layers ?? [];
+    const shared = layers.slice(0, countSharedLayers(diffIds, baseDiffIds));
+    for (const layer of shared)
+        layer.fromBase = true;
+    return {
+        kind: 'found',
+        imageRef: baseImageRef,
+        imageId: baseImage.Id,
+        baseLayerCount: baseDiffIds.length,
+        layerCount: shared.length,
+        size: sumOf(shared, (layer) => layer.size ?? 0),
+        compressedSize: sumOf(shared, (layer) => layer.compressedSize),
+    };
+}
+function sumOf(items, value) {
+    return items.reduce((sum, item) => sum + value(item), 0);
+}
+
+;// CONCATENATED MODULE: ./src/report/json-report.ts
+// The JSON size report file: its schema, writing it, and reading it back with validation.
+// A report read back is also the `report` baseline of a later build, and in the two-workflow
+// comment pattern it comes from an artifact of a pull request, so reading it trusts nothing.
+
+
+
+
+const REPORT_TOOL = 'go-buildx-action';
+const REPORT_SCHEMA_VERSION = 1;
+/** Builds a report and computes its delta against the baseline and its budget results. */
+function buildJsonReport(input) {
+    const baseline = input.baseline ?? { kind: 'none', reason: 'no baseline was given' };
+    const limits = input.limits ?? {};
+    const budgetResult = checkBudgets(input.platforms, baseline, limits);
+    return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: REPORT_TOOL,
+        createdAt: (input.createdAt ?? new Date()).toISOString(),
+        run: input.run ?? {},
+        image: input.image,
+        platforms: input.platforms,
+        caches: input.caches ?? [],
+        timings: input.timings ?? {},
+        baseline,
+        delta: computeDelta(input.platforms, baseline),
+        budgets: {
+            limits,
+            sizeKind: limits.sizeKind ?? 'uncompressed',
+            passed: budgetResult.violations.length === 0,
+            violations: budgetResult.violations,
+            skipped: budgetResult.skipped,
+        },
+    };
+}
+/**
+ * Converts a measurement of an image in the local image store to a report platform. With
+ * `pushed`, the registry's compressed sizes replace the local gzip estimates. Its layers are
+ * matched by position, so they are used only when both list the same number of layers.
+ */
+function platformSizeFromMeasurement(local, pushed) {
+    const registryLayers = pushed && pushed.layers.length === local.layers.length ? pushed.layers : undefined;
+    const layers = local.layers.map((layer, index) => ({
+        uncompressedBytes: layer.size ?? 0,
+        compressedBytes: registryLayers ? registryLayers[index].size : layer.compressedSize,
+        createdBy: layer.createdBy,
+        fromBaseImage: layer.fromBase,
+    }));
+    const platform = {
+        platform: local.platform,
+        uncompressedBytes: local.size,
+        compressedBytes: pushed ? pushed.compressedSize : local.compressedSize,
+        compressedIsEstimate: pushed === undefined,
+        layers,
+    };
+    if (local.base.kind === 'found') {
+        platform.baseImage = {
+            reference: local.base.imageRef,
+            uncompressedBytes: local.base.size,
+            compressedBytes: local.base.compressedSize,
+        };
+    }
+    return platform;
+}
+/** Builds a `report` baseline from a report read back, keeping only the platform sizes. */
+function baselineFromReport(report, source) {
+    const platforms = report.platforms.map((platform) => ({
+        platform: platform.platform,
+        uncompressedBytes: platform.uncompressedBytes,
+        ...(platform.compressedBytes === undefined
+            ? {}
+            : { compressedBytes: platform.compressedBytes }),
+    }));
+    return { kind: 'report', source, platforms };
+}
+/** A report file that is missing, unreadable, or not a valid report of this schema version. */
+class ReportFileError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ReportFileError';
+    }
+}
+/**
+ * Writes the report as indented JSON, creating the parent directory. The report is validated
+ * first, so a file this writes always reads back. The file is replaced by a rename, so a reader
+ * never sees half of it.
+ */
+function writeJsonReport(filePath, report) {
+    validateJsonReport(JSON.parse(JSON.stringify(report)), filePath);
+    external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(filePath), { recursive: true });
+    const temporaryPath = `${filePath}.${process.pid}.tmp`;
+    external_node_fs_namespaceObject.writeFileSync(temporaryPath, `${JSON.stringify(report, null, 2)}\n`);
+    external_node_fs_namespaceObject.renameSync(temporaryPath, filePath);
+}
+/** Reads and validates a report file. Throws ReportFileError with the reason and the fix. */
+function readJsonReport(filePath) {
+    let text;
+    try {
+        text = external_node_fs_namespaceObject.readFileSync(filePath, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        const reason = code === 'ENOENT' ? 'not found' : `not readable (${code ?? String(error)})`;
+        throw new ReportFileError(`Size report ${filePath} is ${reason}. Check the path, or download the report artifact first.`);
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new ReportFileError(`Size report ${filePath} is not valid JSON (${error.message}). ` +
+            `Use a file that ${REPORT_TOOL} wrote with report-file.`);
+    }
+    return validateJsonReport(data, filePath);
+}
+/**
+ * Checks that parsed JSON is a report of schema version 1 and returns it typed. Optional
+ * numbers that are null are dropped. Throws ReportFileError naming the field and the file.
+ */
+function validateJsonReport(data, source) {
+    if (!json_report_isObject(data) || data.tool !== REPORT_TOOL) {
+        throw new ReportFileError(`${source} is not a ${REPORT_TOOL} size report: it has no "tool": "${REPORT_TOOL}" field. ` +
+            'Use a file that this action wrote with report-file.');
+    }
+    const version = data.schemaVersion;
+    if (typeof version === 'number' && version > REPORT_SCHEMA_VERSION) {
+        throw new ReportFileError(`Size report ${source} has schema version ${version}, newer than the version ` +
+            `${REPORT_SCHEMA_VERSION} this action reads. Update the action, or make the baseline ` +
+            'report with this version.');
+    }
+    if (version !== REPORT_SCHEMA_VERSION) {
+        const found = version === undefined
+            ? 'no schemaVersion field'
+            : `schema version ${JSON.stringify(version)}`;
+        throw new ReportFileError(`Size report ${source} has ${found}, but this action reads version ` +
+            `${REPORT_SCHEMA_VERSION}. Make the baseline report again with this version.`);
+    }
+    const reader = new FieldReader(source);
+    const image = reader.object(data.image, 'image');
+    return {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        tool: REPORT_TOOL,
+        createdAt: reader.string(data.createdAt, 'createdAt'),
+        run: readRun(reader, data.run),
+        image: {
+            name: reader.string(image.name, 'image.name'),
+            tags: reader
+                .array(image.tags, 'image.tags')
+                .map((tag, i) => reader.string(tag, `image.tags[${i}]`)),
+            imageId: reader.string(image.imageId, 'image.imageId'),
+            digest: reader.string(image.digest, 'image.digest'),
+        },
+        platforms: reader
+            .array(data.platforms, 'platforms')
+            .map((platform, i) => readPlatform(reader, platform, `platforms[${i}]`)),
+        caches: reader
+            .array(data.caches, 'caches')
+            .map((cache, i) => reader.object(cache, `caches[${i}]`)),
+        timings: readTimings(reader, data.timings),
+        baseline: readBaseline(reader, data.baseline),
+        delta: reader
+            .array(data.delta, 'delta')
+            .map((delta, i) => readPlatformDelta(reader, delta, `delta[${i}]`)),
+        budgets: readBudgets(reader, data.budgets),
+    };
+}
+function json_report_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Typed field access that throws ReportFileError naming the field. */
+class FieldReader {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    fail(field, expected, value) {
+        const valueText = value === undefined ? 'missing' : `${JSON.stringify(value)?.slice(0, 60)}`;
+        throw new ReportFileError(`Size report ${this.source} is invalid: field ${field} must be ${expected}, but is ${valueText}. ` +
+            'Use a file that this action wrote with report-file.');
+    }
+    object(value, field) {
+        return json_report_isObject(value) ? value : this.fail(field, 'an object', value);
+    }
+    array(value, field) {
+        return Array.isArray(value) ? value : this.fail(field, 'an array', value);
+    }
+    string(value, field) {
+        return typeof value === 'string' ? value : this.fail(field, 'a string', value);
+    }
+    optionalString(value, field) {
+        return value === undefined || value === null ? undefined : this.string(value, field);
+    }
+    boolean(value, field) {
+        return typeof value === 'boolean' ? value : this.fail(field, 'true or false', value);
+    }
+    /** Returns a finite number, or with `whole` a safe integer, as byte counts are. */
+    number(value, field, whole = false) {
+        const valid = typeof value === 'number' &&
+            Number.isFinite(value) &&
+            (!whole || Number.isSafeInteger(value));
+        return valid ? value : this.fail(field, whole ? 'a whole number' : 'a number', value);
+    }
+    bytes(value, field) {
+        const bytes = this.number(value, field, true);
+        return bytes >= 0 ? bytes : this.fail(field, 'a byte count of 0 or more', value);
+    }
+    optionalBytes(value, field) {
+        return value === undefined || value === null ? undefined : this.bytes(value, field);
+    }
+}
+function readRun(reader, value) {
+    const run = reader.object(value, 'run');
+    const result = {};
+    for (const key of ['repository', 'ref', 'sha', 'workflow', 'runId', 'runUrl']) {
+        const text = reader.optionalString(run[key], `run.${key}`);
+        if (text !== undefined)
+            result[key] = text;
+    }
+    return result;
+}
+function readLayer(reader, value, field) {
+    const layer = reader.object(value, field);
+    const result = {
+        uncompressedBytes: reader.bytes(layer.uncompressedBytes, `${field}.uncompressedBytes`),
+        createdBy: reader.string(layer.createdBy, `${field}.createdBy`),
+    };
+    const compressed = reader.optionalBytes(layer.compressedBytes, `${field}.compressedBytes`);
+    if (compressed !== undefined)
+        result.compressedBytes = compressed;
+    if (layer.fromBaseImage !== undefined && layer.fromBaseImage !== null)
+        result.fromBaseImage = reader.boolean(layer.fromBaseImage, `${field}.fromBaseImage`);
+    return result;
+}
+function readBaseImage(reader, value, field) {
+    const base = reader.object(value, field);
+    const result = {
+        reference: reader.string(base.reference, `${field}.reference`),
+        uncompressedBytes: reader.bytes(base.uncompressedBytes, `${field}.uncompressedBytes`),
+    };
+    const compressed = reader.optionalBytes(base.compressedBytes, `${field}.compressedBytes`);
+    if (compressed !== undefined)
+        result.compressedBytes = compressed;
+    return result;
+}
+function readPlatform(reader, value, field) {
+    const platform = reader.object(value, field);
+    const result = {
+        platform: reader.string(platform.platform, `${field}.platform`),
+        uncompressedBytes: reader.bytes(platform.uncompressedBytes, `${field}.uncompressedBytes`),
+        layers: reader
+            .array(platform.layers, `${field}.layers`)
+            .map((layer, i) => readLayer(reader, layer, `${field}.layers[${i}]`)),
+    };
+    const compressed = reader.optionalBytes(platform.compressedBytes, `${field}.compressedBytes`);
+    if (compressed !== undefined)
+        result.compressedBytes = compressed;
+    if (platform.compressedIsEstimate !== undefined && platform.compressedIsEstimate !== null)
+        result.compressedIsEstimate = reader.boolean(platform.compressedIsEstimate, `${field}.compressedIsEstimate`);
+    if (platform.baseImage !== undefined && platform.baseImage !== null)
+        result.baseImage = readBaseImage(reader, platform.baseImage, `${field}.baseImage`);
+    return result;
+}
+function readTimings(reader, value) {
+    const timings = reader.object(value, 'timings');
+    const result = {};
+    for (const [name, seconds] of Object.entries(timings)) {
+        result[name] = reader.number(seconds, `timings.${name}`);
+    }
+    return result;
+}
+function readBaselinePlatform(reader, value, field) {
+    const platform = reader.object(value, field);
+    const result = {
+        platform: reader.string(platform.platform, `${field}.platform`),
+        uncompressedBytes: reader.bytes(platform.uncompressedBytes, `${field}.uncompressedBytes`),
+    };
+    const compressed = reader.optionalBytes(platform.compressedBytes, `${field}.compressedBytes`);
+    if (compressed !== undefined)
+        result.compressedBytes = compressed;
+    return result;
+}
+function readBaseline(reader, value) {
+    const baseline = reader.object(value, 'baseline');
+    switch (baseline.kind) {
+        case 'none':
+            return { kind: 'none', reason: reader.string(baseline.reason, 'baseline.reason') };
+        case 'number':
+            return {
+                kind: 'number',
+                source: reader.string(baseline.source, 'baseline.source'),
+                uncompressedBytes: reader.bytes(baseline.uncompressedBytes, 'baseline.uncompressedBytes'),
+            };
+        case 'report':
+        case 'image':
+            return {
+                kind: baseline.kind,
+                source: reader.string(baseline.source, 'baseline.source'),
+                platforms: reader
+                    .array(baseline.platforms, 'baseline.platforms')
+                    .map((platform, i) => readBaselinePlatform(reader, platform, `baseline.platforms[${i}]`)),
+            };
+        default:
+            return reader.fail('baseline.kind', 'one of report, image, number, none', baseline.kind);
+    }
+}
+function readSizeDelta(reader, value, field) {
+    const delta = reader.object(value, field);
+    if (delta.bytes === null) {
+        return { bytes: null, percent: null, reason: reader.string(delta.reason, `${field}.reason`) };
+    }
+    return {
+        baselineBytes: reader.bytes(delta.baselineBytes, `${field}.baselineBytes`),
+        currentBytes: reader.bytes(delta.currentBytes, `${field}.currentBytes`),
+        bytes: reader.number(delta.bytes, `${field}.bytes`, true),
+        percent: delta.percent === null ? null : reader.number(delta.percent, `${field}.percent`),
+    };
+}
+function readPlatformDelta(reader, value, field) {
+    const delta = reader.object(value, field);
+    return {
+        platform: reader.string(delta.platform, `${field}.platform`),
+        uncompressed: readSizeDelta(reader, delta.uncompressed, `${field}.uncompressed`),
+        compressed: readSizeDelta(reader, delta.compressed, `${field}.compressed`),
+    };
+}
+function readSizeKind(reader, value, field) {
+    return value === 'uncompressed' || value === 'compressed'
+        ? value
+        : reader.fail(field, 'uncompressed or compressed', value);
+}
+function readIncreaseLimit(reader, value, field) {
+    const limit = reader.object(value, field);
+    const text = reader.string(limit.text, `${field}.text`);
+    if (limit.kind === 'bytes')
+        return { kind: 'bytes', bytes: reader.bytes(limit.bytes, `${field}.bytes`), text };
+    if (limit.kind === 'percent') {
+        const percent = reader.number(limit.percent, `${field}.percent`);
+        return percent >= 0
+            ? { kind: 'percent', percent, text }
+            : reader.fail(`${field}.percent`, '0 or more', percent);
+    }
+    return reader.fail(`${field}.kind`, 'bytes or percent', limit.kind);
+}
+function readLimits(reader, value) {
+    const limits = reader.object(value, 'budgets.limits');
+    const result = {};
+    if (limits.maxSize !== undefined && limits.maxSize !== null) {
+        const maxSize = reader.object(limits.maxSize, 'budgets.limits.maxSize');
+        result.maxSize = {
+            bytes: reader.bytes(maxSize.bytes, 'budgets.limits.maxSize.bytes'),
+            text: reader.string(maxSize.text, 'budgets.limits.maxSize.text'),
+        };
+    }
+    if (limits.maxIncrease !== undefined && limits.maxIncrease !== null)
+        result.maxIncrease = readIncreaseLimit(reader, limits.maxIncrease, 'budgets.limits.maxIncrease');
+    if (limits.sizeKind !== undefined && limits.sizeKind !== null)
+        result.sizeKind = readSizeKind(reader, limits.sizeKind, 'budgets.limits.sizeKind');
+    return result;
+}
+function readViolation(reader, value, field) {
+    const violation = reader.object(value, field);
+    const budget = violation.budget;
+    if (budget !== 'max-size' && budget !== 'max-increase')
+        reader.fail(`${field}.budget`, 'max-size or max-increase', budget);
+    return {
+        budget: budget,
+        platform: reader.string(violation.platform, `${field}.platform`),
+        sizeKind: readSizeKind(reader, violation.sizeKind, `${field}.sizeKind`),
+        actualBytes: reader.number(violation.actualBytes, `${field}.actualBytes`, true),
+        limitBytes: reader.number(violation.limitBytes, `${field}.limitBytes`, true),
+        largestLayers: reader
+            .array(violation.largestLayers, `${field}.largestLayers`)
+            .map((layer, i) => readLayer(reader, layer, `${field}.largestLayers[${i}]`)),
+        message: reader.string(violation.message, `${field}.message`),
+    };
+}
+function readBudgets(reader, value) {
+    const budgets = reader.object(value, 'budgets');
+    return {
+        limits: readLimits(reader, budgets.limits),
+        sizeKind: readSizeKind(reader, budgets.sizeKind, 'budgets.sizeKind'),
+        passed: reader.boolean(budgets.passed, 'budgets.passed'),
+        violations: reader
+            .array(budgets.violations, 'budgets.violations')
+            .map((violation, i) => readViolation(reader, violation, `budgets.violations[${i}]`)),
+        skipped: reader
+            .array(budgets.skipped, 'budgets.skipped')
+            .map((note, i) => reader.string(note, `budgets.skipped[${i}]`)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/size-report.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Identifies an image across runs for the size report's cache entry: the repository of the
+ * first tag, or the working directory when there is none.
+ */
+function sizeReportImageKey(tags, workingDirectory) {
+    const repository = tags[0]?.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '');
+    const identity = repository || external_node_path_namespaceObject.basename(workingDirectory);
+    return external_node_crypto_.createHash('sha256').update(identity).digest('hex').slice(0, 12);
+}
+/** Branch whose size reports are baselines for this run: the pull request's base, or this one. */
+function baselineBranch(env = process.env) {
+    const branch = env.GITHUB_BASE_REF || env.GITHUB_REF_NAME || 'local';
+    return branch.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+/** Keys of the size report entry this run saves, and the prefix that finds the latest one. */
+function sizeReportKeys(prefix, imageKey, runId, env = process.env) {
+    const ownBranch = (env.GITHUB_REF_NAME || 'local').replace(/[^A-Za-z0-9._-]/g, '_');
+    return {
+        saveKey: `${prefix}-size-report-${ownBranch}-${imageKey}-${runId}`,
+        baselinePrefix: `${prefix}-size-report-${baselineBranch(env)}-${imageKey}-`,
+    };
+}
+async function isInImageStore(imageRef) {
+    const result = await getExecOutput('docker', ['image', 'inspect', '--format', '{{.Id}}', imageRef], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    return result.exitCode === 0;
+}
+/** Measures the built image: locally when it was loaded, and in the registry when pushed. */
+async function measureBuiltImage(image) {
+    const pushed = image.pushed && image.tags[0] ? await measureRegistryImage(image.tags[0]) : undefined;
+    if (image.loaded && image.imageId && (await isInImageStore(image.imageId))) {
+        const local = await measureLocalImage(image.imageId, image.finalBaseImage);
+        const pushedPlatform = pushed?.platforms.find((platform) => platform.platform === local.platform);
+        return [platformSizeFromMeasurement(local, pushedPlatform ?? pushed?.platforms[0])];
+    }
+    if (!pushed)
+        return [];
+    // NOTE: a registry stores compressed layers only, so an image that was pushed but not loaded
+    // has no uncompressed size here; it is reported as 0 and budgets should use compressed sizes.
+    return pushed.platforms.map((platform) => ({
+        platform: platform.platform,
+        uncompressedBytes: 0,
+        compressedBytes: platform.compressedSize,
+        compressedIsEstimate: false,
+        layers: platform.layers.map((layer) => ({
+            uncompressedBytes: 0,
+            compressedBytes: layer.size,
+            createdBy: '',
+        })),
+    }));
+}
+/**
+ * Finds the baseline: `baseline-size`, then `baseline-image` (pulled when missing and measured
+ * like the build), then the latest report saved for the base branch in the cache. A baseline
+ * that cannot be had becomes `none` with the reason, never an error.
+ */
+async function findBaseline(inputs, backend, reportCachePath, baselinePrefix) {
+    if (inputs.baselineSize !== undefined) {
+        return {
+            kind: 'number',
+            source: `baseline-size ${inputs.baselineSize.text}`,
+            uncompressedBytes: inputs.baselineSize.bytes,
+        };
+    }
+    if (inputs.baselineImage)
+        return measureBaselineImage(inputs.baselineImage);
+    if (!backend)
+        return noBaseline('the cache is off, so no earlier report could be restored');
+    try {
+        const matchedKey = await backend.restore([reportCachePath], `${baselinePrefix}none`, [
+            baselinePrefix,
+        ]);
+        if (!matchedKey) {
+            return noBaseline(`no size report of the base branch was found in the cache (prefix ${baselinePrefix})`);
+        }
+        return baselineFromReport(readJsonReport(reportCachePath), `cache entry ${matchedKey}`);
+    }
+    catch (error) {
+        const reason = error instanceof ReportFileError ? error.message : errorMessage(error);
+        core_warning(`The base branch's size report could not be used: ${reason}`);
+        return noBaseline(reason);
+    }
+}
+async function measureBaselineImage(reference) {
+    try {
+        if (!(await isInImageStore(reference))) {
+            await exec_exec('docker', ['pull', '--quiet', reference], { silent: true });
+        }
+        const measured = await measureLocalImage(reference);
+        return {
+            kind: 'image',
+            source: reference,
+            platforms: [
+                {
+                    platform: measured.platform,
+                    uncompressedBytes: measured.size,
+                    compressedBytes: measured.compressedSize,
+                },
+            ],
+        };
+    }
+    catch (error) {
+        const reason = `baseline-image ${reference} could not be measured: ${errorMessage(error)}`;
+        core_warning(reason);
+        return noBaseline(reason);
+    }
+}
+/** Posts or updates the pull request comment; a token that cannot write only warns. */
+async function commentOnPullRequest(inputs, report) {
+    const pullRequest = github_context.payload.pull_request;
+    if (!pullRequest) {
+        info('Size comment skipped: this run is not for a pull request.');
+        return '';
+    }
+    if (!inputs.githubToken) {
+        core_warning("Size comment skipped: input 'github-token' is empty.");
+        return '';
+    }
+    const key = commentKey(inputs.commentMode, github_context.workflow, report.image.name || report.image.tags[0] || '');
+    const marker = commentMarker(key);
+    const runUrl = report.run.runUrl;
+    const result = await upsertSizeComment({
+        token: inputs.githubToken,
+        repository: github_context.repo,
+        issueNumber: pullRequest.number,
+        marker,
+        body: renderSizeComment([report], { marker, runUrl }),
+    });
+    if (result.status === 'not-permitted') {
+        core_warning(`Size comment not posted (HTTP ${result.httpStatus}): ${result.message}`);
+        return '';
+    }
+    info(`Size comment ${result.status}: ${result.url}`);
+    return result.url;
+}
+/** Builds the JSON report and writes it to the report file and the cache path. */
+function writeSizeReport(inputs, image, platforms, baseline, extra) {
+    const serverUrl = process.env.GITHUB_SERVER_URL || 'https://github.com';
+    const repository = process.env.GITHUB_REPOSITORY;
+    const runId = process.env.GITHUB_RUN_ID;
+    const report = buildJsonReport({
+        image: {
+            name: image.tags[0]?.replace(/@.*$/, '').replace(/:[\w][\w.-]*$/, '') ?? '',
+            tags: image.tags,
+            imageId: image.imageId,
+            digest: image.digest,
+        },
+        platforms,
+        caches: extra.caches,
+        timings: extra.timings,
+        baseline,
+        limits: {
+            maxSize: inputs.maxSize,
+            maxIncrease: inputs.maxIncrease,
+            sizeKind: inputs.budgetSizeKind,
+        },
+        run: {
+            repository,
+            ref: process.env.GITHUB_REF,
+            sha: process.env.GITHUB_SHA,
+            workflow: process.env.GITHUB_WORKFLOW,
+            runId,
+            runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined,
+        },
+    });
+    writeJsonReport(inputs.reportFile, report);
+    external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(extra.reportCachePath), { recursive: true });
+    external_node_fs_namespaceObject.copyFileSync(inputs.reportFile, extra.reportCachePath);
+    return report;
 }
 
 ;// CONCATENATED MODULE: ./src/action.ts
-
-
 
 
 
@@ -106724,6 +108921,11 @@ async function runMain() {
             if (session)
                 await exportCaches(inputs, goEnv, dockerPlan, session, report);
         }
+        const budgetFailure = await reportImageSize(inputs, dockerPlan, session, report);
+        if (budgetFailure) {
+            report.budgetFailure = budgetFailure;
+            setFailed(budgetFailure);
+        }
     }
     catch (error) {
         report.failure = errorMessage(error);
@@ -106745,6 +108947,10 @@ function analyzeDockerfile(inputs, goEnv, report) {
     const dockerPlan = planDockerCaches(dockerfileText, search, goEnv.modCache, dockerBuildCacheDirectory(goEnv.buildCache), external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(inputs.workingDirectory, 'vendor')));
     const buildStage = findGoBuildStage(parsed);
     dockerPlan.builderImage = buildStage ? resolveBaseImage(parsed, buildStage) : '';
+    const finalStage = inputs.target
+        ? parsed.stages.find((stage) => stage.name === inputs.target.toLowerCase())
+        : parsed.stages.at(-1);
+    dockerPlan.finalBaseImage = finalStage ? resolveBaseImage(parsed, finalStage) : '';
     report.cacheRoutes = dockerPlan.routes;
     report.cacheAdvice = dockerPlan.advice;
     setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));
@@ -106777,88 +108983,11 @@ async function checkGoToolchains(inputs, goEnv, builderImage) {
     if (imageProblem)
         throw new InputError(imageProblem);
 }
-/**
- * Checks a restored module cache with go mod verify before the build uses it, and returns
- * false when it was tampered and removed. An entry restored from the exact key cannot be
- * replaced by saving again, so the warning then says how to leave it behind.
- */
-async function verifyRestoredModules(inputs, session) {
-    const moduleCache = session.plan.caches.find((goCache) => goCache.name === 'modules');
-    if (!moduleCache?.matchedKey)
-        return true;
-    if (await verifyModuleCache(inputs.workingDirectory))
-        return true;
-    if (isExactKeyMatch(moduleCache)) {
-        core_warning(`The cache entry ${moduleCache.matchedKey} is tampered and keeps its key. Change ` +
-            "'cache-key-prefix' to stop restoring it, or delete it in the repository's cache settings.");
-    }
-    moduleCache.matchedKey = undefined;
-    setOutput(Output.CacheHit, 'false');
-    saveState(State.CachePlan, JSON.stringify(session.plan));
-    return false;
-}
-async function restoreCaches(inputs, goEnv, mode, dockerPlan, report) {
-    const backend = selectCacheBackend(inputs.localCacheDir);
-    const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
-    await restoreGoCaches(backend, caches);
-    for (const goCache of caches)
-        goCache.restoredBytes = directorySize(goCache.paths[0]);
-    const decision = decideCacheSave(inputs.cacheSave);
-    info(`Caches ${decision.save ? 'will be saved' : 'will not be saved'}: ${decision.reason}.`);
-    const plan = {
-        backend: backend.name,
-        save: decision.save,
-        saveReason: decision.reason,
-        localCacheDir: inputs.localCacheDir,
-        caches,
-    };
-    // Saved before dependencies and build, so that the post step saves what was downloaded even
-    // when a later step fails. Saved again after the export with the exported sizes.
-    saveState(State.CachePlan, JSON.stringify(plan));
-    report.caches = caches;
-    report.cacheBackend = backend.name;
-    const moduleCache = caches.find((goCache) => goCache.name === 'modules');
-    setOutput(Output.CacheHit, String(moduleCache !== undefined && isExactKeyMatch(moduleCache)));
-    const buildCache = caches.find((goCache) => goCache.name === 'build');
-    const hostDirectories = {
-        modules: goEnv.modCache,
-        build: buildCache?.paths[0] ?? goEnv.buildCache,
-    };
-    report.coldCompileSeconds = readColdBuildRecord(hostDirectories.build)?.compileSeconds;
-    return { plan, hostDirectories };
-}
 async function runGoModVendor(workingDirectory) {
     await group('go mod vendor', async () => {
         await exec_exec('go', ['mod', 'vendor'], { cwd: workingDirectory });
     });
     info('Dependencies: go mod vendor filled vendor/, which the Dockerfile copies.');
-}
-async function exportCaches(inputs, goEnv, dockerPlan, session, report) {
-    const exported = await exportCacheMounts(dockerPlan, session.hostDirectories, inputs.builder, goEnv.isDefault, report.transfers.seed);
-    report.transfers.export = exported;
-    for (const goCache of session.plan.caches) {
-        const result = exported[goCache.name];
-        if (!result)
-            continue;
-        if (!result.ok) {
-            goCache.skipSaveReason = `the export from the Docker build failed: ${result.problem}`;
-            continue;
-        }
-        goCache.exportedBytes = result.finalBytes ?? result.bytes;
-        const problem = findExportProblem(goCache.restoredBytes ?? 0, goCache.exportedBytes);
-        if (problem) {
-            goCache.skipSaveReason = problem;
-            core_warning(`The Go ${goCache.name} cache will not be saved: ${problem}.`);
-        }
-    }
-    const buildCache = session.plan.caches.find((goCache) => goCache.name === 'build');
-    if (buildCache && exported.build?.ok) {
-        const isCold = buildCache.matchedKey === undefined;
-        const coldSeconds = isCold ? report.compileSeconds : report.coldCompileSeconds;
-        if (coldSeconds !== undefined)
-            writeColdBuildRecord(session.hostDirectories.build, coldSeconds);
-    }
-    saveState(State.CachePlan, JSON.stringify(session.plan));
 }
 async function buildAndMeasure(inputs, dockerPlan, report) {
     const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'go-buildx-'));
@@ -106906,6 +109035,54 @@ async function buildAndMeasure(inputs, dockerPlan, report) {
     setOutput(Output.ImageSize, String(size));
     setOutput(Output.ImageSizeHuman, formatDockerSize(size));
     info(`Image size: ${formatSizeWithBytes(size)}.`);
+}
+/**
+ * Measures the image, compares it with the baseline, writes the JSON report, comments on the
+ * pull request and checks the budgets. Returns the budget failure message, or ''. A failure to
+ * measure or report is a warning: the image was built.
+ */
+async function reportImageSize(inputs, dockerPlan, session, report) {
+    const sizeInputs = inputs.sizeReport;
+    const image = {
+        imageId: report.imageId,
+        digest: report.digest,
+        tags: inputs.tags,
+        finalBaseImage: dockerPlan.finalBaseImage,
+        pushed: inputs.push,
+        loaded: inputs.load,
+    };
+    let sizeReport;
+    try {
+        const platforms = await measureBuiltImage(image);
+        if (platforms.length === 0)
+            return '';
+        const reportCachePath = sizeReportCachePath(inputs.localCacheDir);
+        const keys = sizeReportKeys(inputs.cacheKeyPrefix, sizeReportImageKey(inputs.tags, inputs.workingDirectory), currentRunId());
+        const baseline = await findBaseline(sizeInputs, session?.backend, reportCachePath, keys.baselinePrefix);
+        sizeReport = writeSizeReport(sizeInputs, image, platforms, baseline, {
+            caches: (session?.plan.caches ?? []).map((goCache) => cacheSummary(goCache)),
+            timings: reportTimings(report),
+            reportCachePath,
+        });
+        if (session?.plan.save) {
+            saveState(State.SizeReportSave, JSON.stringify({ path: reportCachePath, key: keys.saveKey }));
+        }
+    }
+    catch (error) {
+        core_warning(`The image size report could not be made: ${errorMessage(error)}`);
+        return '';
+    }
+    report.sizeReport = sizeReport;
+    setSizeOutputs(sizeReport, sizeInputs.reportFile);
+    if (sizeInputs.comment) {
+        try {
+            setOutput(Output.CommentUrl, await commentOnPullRequest(sizeInputs, sizeReport));
+        }
+        catch (error) {
+            core_warning(`The pull request comment could not be posted: ${errorMessage(error)}`);
+        }
+    }
+    return sizeReport.budgets.violations.map((violation) => violation.message).join('\n');
 }
 async function writeSummarySafely(report) {
     try {

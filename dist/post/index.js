@@ -98860,6 +98860,15 @@ const Input = {
     VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
     Secrets: 'secrets',
+    MaxSize: 'max-size',
+    MaxIncrease: 'max-increase',
+    BudgetSizeKind: 'budget-size-kind',
+    BaselineImage: 'baseline-image',
+    BaselineSize: 'baseline-size',
+    ReportFile: 'report-file',
+    Comment: 'comment',
+    CommentMode: 'comment-mode',
+    GithubToken: 'github-token',
 };
 /** Output names, exactly as action.yml declares them. */
 const Output = {
@@ -98871,10 +98880,17 @@ const Output = {
     GoVersion: 'go-version',
     BuildSeconds: 'build-seconds',
     CacheRoutes: 'cache-routes',
+    ImageSizeCompressed: 'image-size-compressed',
+    SizeDelta: 'size-delta',
+    SizeDeltaPercent: 'size-delta-percent',
+    BudgetViolations: 'budget-violations',
+    ReportFile: 'report-file',
+    CommentUrl: 'comment-url',
 };
 /** Names of the values that the main step passes to the post step through core.saveState. */
 const State = {
     CachePlan: 'cache-plan',
+    SizeReportSave: 'size-report-save',
 };
 
 ;// CONCATENATED MODULE: ./src/post-step.ts
@@ -98882,8 +98898,9 @@ const State = {
 
 
 /**
- * Runs the post step: saves the Go caches that the main step restored or filled. It runs after
- * a failed build too, so modules downloaded before the failure are kept. Never fails the job.
+ * Runs the post step: saves the Go caches that the main step restored or filled, and the size
+ * report that later runs compare with. It runs after a failed build too, so modules downloaded
+ * before the failure are kept. Never fails the job.
  */
 async function runPost() {
     try {
@@ -98897,10 +98914,27 @@ async function runPost() {
             info(`Go caches not saved: ${plan.saveReason}.`);
             return;
         }
-        await saveGoCaches(backendForPlan(plan), plan.caches);
+        const backend = backendForPlan(plan);
+        await saveGoCaches(backend, plan.caches);
+        await saveSizeReport(backend);
     }
     catch (error) {
         warning(`Saving the Go caches failed: ${errorMessage(error)}`);
+    }
+}
+async function saveSizeReport(backend) {
+    const saveJson = getState(State.SizeReportSave);
+    if (!saveJson)
+        return;
+    const { path, key } = JSON.parse(saveJson);
+    try {
+        const saved = await backend.save([path], key);
+        info(saved
+            ? `Size report saved as ${key} for later baselines.`
+            : `Size report ${key} already exists.`);
+    }
+    catch (error) {
+        warning(`Saving the size report as ${key} failed: ${errorMessage(error)}`);
     }
 }
 

@@ -28,6 +28,8 @@ export interface DockerCachePlan {
   advice: string;
   /** Base image of the stage that runs go build, or '' when none was found. */
   builderImage: string;
+  /** Base image of the final stage (the target), 'scratch' included, or '' when unknown. */
+  finalBaseImage: string;
 }
 
 export const MODULE_CACHE_CONTEXT = 'gomodcache';
@@ -85,6 +87,7 @@ export function planDockerCaches(
     needsGoModVendor: copiesVendor && !projectHasVendor,
     advice: routes.length === 0 ? MOUNT_ADVICE : '',
     builderImage: '',
+    finalBaseImage: '',
   };
 }
 

@@ -1,6 +1,6 @@
 // Size budgets: parsing the max-size and max-increase inputs, and checking an image against them.
 
-import { InputError } from '../inputs.js';
+import { InputError } from '../input-error.js';
 import { Baseline, computeDelta, LayerSize, PlatformSize, SizeChange } from './delta.js';
 import { formatSizeWithBytes } from './format.js';
 

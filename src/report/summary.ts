@@ -3,6 +3,9 @@ import { CacheRoute, TransferResults } from '../cache/docker-caches.js';
 import { GoCache, isExactKeyMatch } from '../cache/go-caches.js';
 import { DependencyResult } from '../go/dependencies.js';
 import { formatDockerSize, formatSeconds } from './format.js';
+import { JsonObject, JsonReport } from './json-report.js';
+import { renderSizeSummary } from './markdown.js';
+import { Output } from '../constants.js';
 
 /** The facts of one run that the job summary shows. */
 export interface RunReport {
@@ -25,6 +28,10 @@ export interface RunReport {
   transfers: { seed: TransferResults; export: TransferResults };
   /** Set when the build failed; the summary then shows the error instead of a size. */
   failure?: string;
+  /** The size report, when the image was measured. */
+  sizeReport?: JsonReport;
+  /** Budget violations that fail the step. */
+  budgetFailure?: string;
 }
 
 /** Escapes text for an HTML table cell or paragraph of the job summary. */
@@ -82,6 +89,11 @@ export async function writeJobSummary(report: RunReport): Promise<void> {
     : `Go ${escapeHtml(report.goVersion)}.`;
   summary.addRaw(`<p>${dependencyLine}</p>`, true);
 
+  if (report.budgetFailure) {
+    summary.addRaw('<p><strong>Size budget exceeded.</strong></p>', true);
+    summary.addCodeBlock(escapeHtml(report.budgetFailure), 'text');
+  }
+  if (report.sizeReport) summary.addRaw(renderSizeSummary(report.sizeReport), true);
   addCacheSection(summary, report);
   await summary.write();
 }
@@ -162,4 +174,60 @@ export function describePayoff(report: RunReport): string {
 export function shortImageId(imageId: string): string {
   const hex = imageId.replace(/^sha256:/, '');
   return hex ? hex.slice(0, 12) : '–';
+}
+
+/** The cache facts that go into the JSON report. */
+export function cacheSummary(goCache: GoCache): JsonObject {
+  const summary: JsonObject = {
+    name: goCache.name,
+    usedBy: goCache.usedBy,
+    result: cacheResult(goCache),
+    primaryKey: goCache.primaryKey,
+    matchedKey: goCache.matchedKey ?? null,
+  };
+  if (goCache.restoreSeconds !== undefined) summary.restoreSeconds = goCache.restoreSeconds;
+  if (goCache.restoredBytes !== undefined) summary.restoredBytes = goCache.restoredBytes;
+  if (goCache.exportedBytes !== undefined) summary.exportedBytes = goCache.exportedBytes;
+  return summary;
+}
+
+/** Durations in seconds for the JSON report. */
+export function reportTimings(report: RunReport): Record<string, number> {
+  const timings: Record<string, number> = {};
+  if (report.buildSeconds !== undefined) timings.build = report.buildSeconds;
+  if (report.compileSeconds !== undefined) timings.goCompile = report.compileSeconds;
+  if (report.coldCompileSeconds !== undefined) timings.goCompileCold = report.coldCompileSeconds;
+  const restore = report.caches.reduce(
+    (total, goCache) => total + (goCache.restoreSeconds ?? 0),
+    0,
+  );
+  timings.cacheRestore = restore;
+  const seed = Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0);
+  timings.cacheSeed = Math.max(0, ...seed);
+  timings.cacheExport = Object.values(report.transfers.export).reduce(
+    (total, result) => total + (result?.seconds ?? 0),
+    0,
+  );
+  return timings;
+}
+
+/** Sets the size outputs from the report's first platform. */
+export function setSizeOutputs(report: JsonReport, reportFile: string): void {
+  core.setOutput(Output.ReportFile, reportFile);
+  core.setOutput(Output.BudgetViolations, String(report.budgets.violations.length));
+  const platform = report.platforms[0];
+  if (platform?.compressedBytes !== undefined) {
+    core.setOutput(Output.ImageSizeCompressed, String(platform.compressedBytes));
+  }
+  const delta = report.delta[0]?.uncompressed;
+  core.setOutput(Output.SizeDelta, delta && delta.bytes !== null ? String(delta.bytes) : '');
+  core.setOutput(
+    Output.SizeDeltaPercent,
+    delta && delta.percent !== null && delta.percent !== undefined ? delta.percent.toFixed(1) : '',
+  );
+}
+
+/** Path the latest size report is kept at, for the cache entry that later runs compare with. */
+export function sizeReportCachePath(localCacheDir: string): string {
+  return `${localCacheDir}/size-report/report.json`;
 }
