@@ -11,6 +11,7 @@ const base: BuildOptions = {
   load: false,
   push: false,
   builder: '',
+  driver: 'docker-container',
   buildContexts: [],
   secretFlags: [],
   iidFile: '/tmp/iid',

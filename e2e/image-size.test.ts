@@ -1,5 +1,4 @@
-import { beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import {
@@ -9,11 +8,14 @@ import {
   RegistryMeasurement,
 } from '../src/docker/image-size.js';
 import { MediaType } from '../src/docker/registry.js';
-import { ACTION_RUN_TIMEOUT_MS, describeWithDocker, docker, projectRoot } from './support.js';
+import {
+  ACTION_RUN_TIMEOUT_MS,
+  describeWithRegistry,
+  docker,
+  projectRoot,
+  REGISTRY,
+} from './support.js';
 
-// The registry that scripts/start-registry.sh starts. dockerd and Buildx both reach a registry
-// on 127.0.0.1 over plain HTTP without any insecure-registry setting.
-const REGISTRY = '127.0.0.1:5000';
 const REPOSITORY = `${REGISTRY}/go2docker`;
 const TAG = `${REPOSITORY}:size-e2e`;
 
@@ -30,35 +32,6 @@ const DOCKER_MANIFEST_ACCEPT = [
   MediaType.OciManifest,
   MediaType.OciIndex,
 ].join(', ');
-
-/** Returns why the registry's /v2/ endpoint failed, or '' when it responds. */
-function findRegistryProblem(): string {
-  try {
-    execFileSync('curl', ['-fsS', '--max-time', '3', '-o', '/dev/null', `http://${REGISTRY}/v2/`], {
-      stdio: 'pipe',
-    });
-    return '';
-  } catch (error) {
-    return `no registry answered at http://${REGISTRY}/v2/ (${String(error).split('\n')[0]})`;
-  }
-}
-
-/** `describeWithDocker`, and also skipped or failed when the registry does not respond. */
-function describeWithRegistry(name: string, body: () => void): void {
-  const problem = findRegistryProblem();
-  if (!problem) {
-    describeWithDocker(name, body);
-    return;
-  }
-  if (process.env.GO_BUILDX_ACTION_REQUIRE_DOCKER === '1') {
-    throw new Error(
-      `End-to-end suite '${name}' cannot run: ${problem}. Start it with ` +
-        'bash scripts/start-registry.sh.',
-    );
-  }
-  console.warn(`Skipping end-to-end suite '${name}': ${problem}. Run scripts/start-registry.sh.`);
-  describe.skip(name, body);
-}
 
 /** Fetches a manifest straight from the registry over HTTP, without Docker or Buildx. */
 async function fetchManifest(reference: string): Promise<{ text: string; digest: string }> {

@@ -74,3 +74,38 @@ export function copyExample(name: string): string {
   fs.cpSync(path.join(projectRoot, 'examples', name), target, { recursive: true });
   return target;
 }
+
+/**
+ * The registry that scripts/start-registry.sh starts. dockerd and Buildx both reach a registry
+ * on 127.0.0.1 over plain HTTP without any insecure-registry setting.
+ */
+export const REGISTRY = '127.0.0.1:5000';
+
+/** Returns why the registry's /v2/ endpoint failed, or '' when it responds. */
+function findRegistryProblem(): string {
+  try {
+    execFileSync('curl', ['-fsS', '--max-time', '3', '-o', '/dev/null', `http://${REGISTRY}/v2/`], {
+      stdio: 'pipe',
+    });
+    return '';
+  } catch (error) {
+    return `no registry answered at http://${REGISTRY}/v2/ (${String(error).split('\n')[0]})`;
+  }
+}
+
+/** `describeWithDocker`, and also skipped or failed when the registry does not respond. */
+export function describeWithRegistry(name: string, body: () => void): void {
+  const problem = findRegistryProblem();
+  if (!problem) {
+    describeWithDocker(name, body);
+    return;
+  }
+  if (process.env.GO_BUILDX_ACTION_REQUIRE_DOCKER === '1') {
+    throw new Error(
+      `End-to-end suite '${name}' cannot run: ${problem}. Start it with ` +
+        'bash scripts/start-registry.sh.',
+    );
+  }
+  console.warn(`Skipping end-to-end suite '${name}': ${problem}. Run scripts/start-registry.sh.`);
+  describe.skip(name, body);
+}

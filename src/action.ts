@@ -73,7 +73,7 @@ export async function runMain(): Promise<void> {
     checkProjectPaths(inputs);
     const mode = detectDependencyMode(inputs.workingDirectory);
     if (mode === 'dep') await findDep();
-    await checkDocker(inputs.builder);
+    const docker = await checkDocker(inputs.builder);
     report.imageName = inputs.tags[0] || path.basename(inputs.workingDirectory);
 
     const goEnv = await readGoEnvironment(inputs.workingDirectory);
@@ -85,6 +85,7 @@ export async function runMain(): Promise<void> {
     );
 
     const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+    dockerPlan.driver = docker.driver;
     if (mode === 'modules') await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
     let session: CacheSession | undefined;
     if (inputs.cache) {
@@ -226,6 +227,7 @@ async function buildAndMeasure(
     load: inputs.load,
     push: inputs.push,
     builder: inputs.builder,
+    driver: dockerPlan.driver,
     buildContexts: inputs.cache ? dockerPlan.buildContexts : [],
     secretFlags: [],
     iidFile: path.join(outputDirectory, 'iidfile'),

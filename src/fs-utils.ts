@@ -3,10 +3,10 @@ import * as path from 'node:path';
 
 /**
  * Gives the owner write access to `directory` and every directory below it, because Go makes
- * module cache directories read-only. Does nothing when `directory` does not exist.
+ * module cache directories read-only. Does nothing when `directory` is not a directory.
  */
 export function makeWritable(directory: string): void {
-  if (!fs.existsSync(directory)) return;
+  if (!fs.existsSync(directory) || !fs.statSync(directory).isDirectory()) return;
   const walk = (current: string): void => {
     fs.chmodSync(current, fs.statSync(current).mode | 0o200);
     for (const entry of fs.readdirSync(current, { withFileTypes: true })) {

@@ -42782,7 +42782,9 @@ function buildxBuildArguments(options) {
         args.push('--secret', secret);
     if (options.platforms.length > 0)
         args.push('--platform', options.platforms.join(','));
-    if (options.load)
+    // The docker driver keeps every image in the engine's image store, and BuildKit before v0.13
+    // rejects --load with --push as two outputs, so a pushed image needs no --load there.
+    if (options.load && !(options.push && options.driver === 'docker'))
         args.push('--load');
     if (options.push)
         args.push('--push');
@@ -42790,10 +42792,6 @@ function buildxBuildArguments(options) {
     args.push(options.context);
     return args;
 }
-/**
- * Checks that the docker CLI is installed, an engine answers and Buildx is installed, and
- * returns the engine version. Throws with the fix when one is missing.
- */
 async function checkDocker(builder) {
     if (!(await which('docker', false))) {
         throw new Error('The docker CLI was not found on PATH. Install Docker on the runner; GitHub-hosted Ubuntu ' +
@@ -42818,19 +42816,17 @@ async function checkDocker(builder) {
             `'${lastLines(buildx.stderr, 2)}'. Install the docker-buildx plugin into ` +
             '~/.docker/cli-plugins/, or add the docker/setup-buildx-action step before this one.');
     }
-    if (builder) {
-        const inspect = await getExecOutput('docker', ['buildx', 'inspect', builder], {
-            silent: true,
-            ignoreReturnCode: true,
-        });
-        if (inspect.exitCode !== 0) {
-            throw new Error(`Input 'builder' is '${builder}', but Buildx has no such builder: ` +
-                `${lastLines(inspect.stderr, 2)}. List builders with 'docker buildx ls', or leave ` +
-                'builder empty to use the current one.');
-        }
+    const inspect = await getExecOutput('docker', ['buildx', 'inspect', ...(builder ? [builder] : [])], { silent: true, ignoreReturnCode: true });
+    if (inspect.exitCode !== 0) {
+        const fix = builder
+            ? "List builders with 'docker buildx ls', or leave builder empty to use the current one."
+            : "Create one with 'docker buildx create --use', or set input 'builder'.";
+        throw new Error(`Input 'builder' is '${builder || '(current builder)'}', but Buildx has no such builder: ` +
+            `${lastLines(inspect.stderr, 2)}. ${fix}`);
     }
-    info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}.`);
-    return server.stdout.trim();
+    const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? 'unknown';
+    info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}, builder driver ${driver}.`);
+    return { engineVersion: server.stdout.trim(), driver };
 }
 /** A failed `docker buildx build`; the message ends with the last lines of its output. */
 class BuildError extends Error {
@@ -42890,10 +42886,10 @@ function lastLines(text, count) {
 
 /**
  * Gives the owner write access to `directory` and every directory below it, because Go makes
- * module cache directories read-only. Does nothing when `directory` does not exist.
+ * module cache directories read-only. Does nothing when `directory` is not a directory.
  */
 function makeWritable(directory) {
-    if (!external_node_fs_namespaceObject.existsSync(directory))
+    if (!external_node_fs_namespaceObject.existsSync(directory) || !external_node_fs_namespaceObject.statSync(directory).isDirectory())
         return;
     const walk = (current) => {
         external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
@@ -43241,6 +43237,7 @@ function planDockerCaches(dockerfileText, search, modCache, dockerBuildCache, pr
         advice: routes.length === 0 ? MOUNT_ADVICE : '',
         builderImage: '',
         finalBaseImage: '',
+        driver: '',
     };
 }
 /**
@@ -100055,12 +100052,10 @@ class backend_LocalCacheBackend {
         if (listing.exitCode !== 0) {
             throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
         }
-        for (const cachePath of backend_includedPaths(paths)) {
-            // Go makes module directories read-only, which would stop a restore over an existing
-            // module cache for any user but root.
+        // Go makes module directories read-only, which would stop a restore over an existing
+        // module cache for any user but root. tar creates missing directories itself.
+        for (const cachePath of backend_includedPaths(paths))
             makeWritable(cachePath);
-            external_node_fs_namespaceObject.mkdirSync(cachePath, { recursive: true });
-        }
         await exec_exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
         return matchedKey;
     }
@@ -108883,7 +108878,7 @@ async function runMain() {
         const mode = detectDependencyMode(inputs.workingDirectory);
         if (mode === 'dep')
             await findDep();
-        await checkDocker(inputs.builder);
+        const docker = await checkDocker(inputs.builder);
         report.imageName = inputs.tags[0] || external_node_path_namespaceObject.basename(inputs.workingDirectory);
         const goEnv = await readGoEnvironment(inputs.workingDirectory);
         report.goVersion = goEnv.version;
@@ -108891,6 +108886,7 @@ async function runMain() {
         info(`Go ${goEnv.version}${goEnv.isDefault ? ' (not installed, default paths)' : ''}: ` +
             `GOMODCACHE=${goEnv.modCache}, GOCACHE=${goEnv.buildCache}.`);
         const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+        dockerPlan.driver = docker.driver;
         if (mode === 'modules')
             await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
         let session;
@@ -109001,6 +108997,7 @@ async function buildAndMeasure(inputs, dockerPlan, report) {
         load: inputs.load,
         push: inputs.push,
         builder: inputs.builder,
+        driver: dockerPlan.driver,
         buildContexts: inputs.cache ? dockerPlan.buildContexts : [],
         secretFlags: [],
         iidFile: external_node_path_namespaceObject.join(outputDirectory, 'iidfile'),

@@ -98592,10 +98592,10 @@ function saveCacheV2(paths_1, key_1, options_1) {
 
 /**
  * Gives the owner write access to `directory` and every directory below it, because Go makes
- * module cache directories read-only. Does nothing when `directory` does not exist.
+ * module cache directories read-only. Does nothing when `directory` is not a directory.
  */
 function makeWritable(directory) {
-    if (!external_node_fs_namespaceObject.existsSync(directory))
+    if (!external_node_fs_namespaceObject.existsSync(directory) || !external_node_fs_namespaceObject.statSync(directory).isDirectory())
         return;
     const walk = (current) => {
         external_node_fs_namespaceObject.chmodSync(current, external_node_fs_namespaceObject.statSync(current).mode | 0o200);
@@ -98663,12 +98663,10 @@ class LocalCacheBackend {
         if (listing.exitCode !== 0) {
             throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
         }
-        for (const cachePath of includedPaths(paths)) {
-            // Go makes module directories read-only, which would stop a restore over an existing
-            // module cache for any user but root.
+        // Go makes module directories read-only, which would stop a restore over an existing
+        // module cache for any user but root. tar creates missing directories itself.
+        for (const cachePath of includedPaths(paths))
             makeWritable(cachePath);
-            external_node_fs_namespaceObject.mkdirSync(cachePath, { recursive: true });
-        }
         await exec_exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
         return matchedKey;
     }

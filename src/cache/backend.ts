@@ -71,12 +71,9 @@ export class LocalCacheBackend implements CacheBackend {
     if (listing.exitCode !== 0) {
       throw new Error(`cache archive ${archive} is corrupt or truncated: ${listing.stderr.trim()}`);
     }
-    for (const cachePath of includedPaths(paths)) {
-      // Go makes module directories read-only, which would stop a restore over an existing
-      // module cache for any user but root.
-      makeWritable(cachePath);
-      fs.mkdirSync(cachePath, { recursive: true });
-    }
+    // Go makes module directories read-only, which would stop a restore over an existing
+    // module cache for any user but root. tar creates missing directories itself.
+    for (const cachePath of includedPaths(paths)) makeWritable(cachePath);
     await exec.exec('tar', ['-xf', archive, '-C', '/'], { silent: true });
     return matchedKey;
   }

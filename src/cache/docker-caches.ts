@@ -30,6 +30,8 @@ export interface DockerCachePlan {
   builderImage: string;
   /** Base image of the final stage (the target), 'scratch' included, or '' when unknown. */
   finalBaseImage: string;
+  /** Buildx driver of the builder. */
+  driver: string;
 }
 
 export const MODULE_CACHE_CONTEXT = 'gomodcache';
@@ -88,6 +90,7 @@ export function planDockerCaches(
     advice: routes.length === 0 ? MOUNT_ADVICE : '',
     builderImage: '',
     finalBaseImage: '',
+    driver: '',
   };
 }
 

@@ -14,6 +14,8 @@ export interface BuildOptions {
   load: boolean;
   push: boolean;
   builder: string;
+  /** Buildx driver of the builder, from checkDocker. */
+  driver: string;
   /** NAME=PATH pairs for --build-context. */
   buildContexts: string[];
   /** `id=<id>,src=<file>` values for --secret. */
@@ -36,7 +38,9 @@ export function buildxBuildArguments(options: BuildOptions): string[] {
   for (const buildContext of options.buildContexts) args.push('--build-context', buildContext);
   for (const secret of options.secretFlags) args.push('--secret', secret);
   if (options.platforms.length > 0) args.push('--platform', options.platforms.join(','));
-  if (options.load) args.push('--load');
+  // The docker driver keeps every image in the engine's image store, and BuildKit before v0.13
+  // rejects --load with --push as two outputs, so a pushed image needs no --load there.
+  if (options.load && !(options.push && options.driver === 'docker')) args.push('--load');
   if (options.push) args.push('--push');
   args.push('--iidfile', options.iidFile, '--metadata-file', options.metadataFile);
   args.push(options.context);
@@ -44,10 +48,18 @@ export function buildxBuildArguments(options: BuildOptions): string[] {
 }
 
 /**
- * Checks that the docker CLI is installed, an engine answers and Buildx is installed, and
- * returns the engine version. Throws with the fix when one is missing.
+ * Checks that the docker CLI is installed, an engine answers, Buildx is installed and the
+ * builder exists, and returns the engine version and the builder's driver. Throws with the fix
+ * when one is missing.
  */
-export async function checkDocker(builder: string): Promise<string> {
+/** The Docker engine and Buildx builder a build runs on. */
+export interface DockerSetup {
+  engineVersion: string;
+  /** Buildx driver of the builder: docker, docker-container, remote or kubernetes. */
+  driver: string;
+}
+
+export async function checkDocker(builder: string): Promise<DockerSetup> {
   if (!(await io.which('docker', false))) {
     throw new Error(
       'The docker CLI was not found on PATH. Install Docker on the runner; GitHub-hosted Ubuntu ' +
@@ -81,21 +93,25 @@ export async function checkDocker(builder: string): Promise<string> {
         '~/.docker/cli-plugins/, or add the docker/setup-buildx-action step before this one.',
     );
   }
-  if (builder) {
-    const inspect = await exec.getExecOutput('docker', ['buildx', 'inspect', builder], {
-      silent: true,
-      ignoreReturnCode: true,
-    });
-    if (inspect.exitCode !== 0) {
-      throw new Error(
-        `Input 'builder' is '${builder}', but Buildx has no such builder: ` +
-          `${lastLines(inspect.stderr, 2)}. List builders with 'docker buildx ls', or leave ` +
-          'builder empty to use the current one.',
-      );
-    }
+  const inspect = await exec.getExecOutput(
+    'docker',
+    ['buildx', 'inspect', ...(builder ? [builder] : [])],
+    { silent: true, ignoreReturnCode: true },
+  );
+  if (inspect.exitCode !== 0) {
+    const fix = builder
+      ? "List builders with 'docker buildx ls', or leave builder empty to use the current one."
+      : "Create one with 'docker buildx create --use', or set input 'builder'.";
+    throw new Error(
+      `Input 'builder' is '${builder || '(current builder)'}', but Buildx has no such builder: ` +
+        `${lastLines(inspect.stderr, 2)}. ${fix}`,
+    );
   }
-  core.info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}.`);
-  return server.stdout.trim();
+  const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? 'unknown';
+  core.info(
+    `Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}, builder driver ${driver}.`,
+  );
+  return { engineVersion: server.stdout.trim(), driver };
 }
 
 /** What a finished build left behind. */
