@@ -8,9 +8,9 @@ import {
   ACTION_RUN_TIMEOUT_MS,
   copyExample,
   describeWithDocker,
-  docker,
   makeTempDirectory,
   removeModuleCache,
+  startFreshRunner,
 } from './support.js';
 
 /** Returns the seconds of the BuildKit step that runs go build, from the build log. */
@@ -41,15 +41,8 @@ describeWithDocker('cache mounts on a fresh runner', () => {
   let cold: ActionRun;
   let fresh: ActionRun;
 
-  function resetRunner(): void {
-    docker(['buildx', 'prune', '--all', '--force']);
-    removeModuleCache(env.GOMODCACHE);
-    fs.rmSync(env.GOCACHE, { recursive: true, force: true });
-    fs.rmSync(`${env.GOCACHE}-docker`, { recursive: true, force: true });
-  }
-
   beforeAll(async () => {
-    resetRunner();
+    startFreshRunner(env);
     cold = await runAction({ inputs, env });
     const versionFile = path.join(project, 'internal', 'buildinfo', 'buildinfo.go');
     const source = fs.readFileSync(versionFile, 'utf8');
@@ -57,7 +50,7 @@ describeWithDocker('cache mounts on a fresh runner', () => {
       versionFile,
       source.replace(/const Version = ".*"/, 'const Version = "0.3.0-changed"'),
     );
-    resetRunner();
+    startFreshRunner(env);
     fresh = await runAction({ inputs, env });
   }, ACTION_RUN_TIMEOUT_MS);
 

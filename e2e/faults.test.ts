@@ -10,6 +10,7 @@ import {
   docker,
   makeTempDirectory,
   removeModuleCache,
+  startFreshRunner,
 } from './support.js';
 
 /** Environment of a stand-in runner whose Go caches live below `work`. */
@@ -19,12 +20,6 @@ function runnerEnv(project: string, work: string): Record<string, string> {
     GOMODCACHE: path.join(work, 'gomodcache'),
     GOCACHE: path.join(work, 'gocache'),
   };
-}
-
-function freshBuilder(env: Record<string, string>): void {
-  docker(['buildx', 'prune', '--all', '--force']);
-  removeModuleCache(env.GOMODCACHE);
-  fs.rmSync(env.GOCACHE, { recursive: true, force: true });
 }
 
 describeWithDocker('faults and unusual Dockerfiles', () => {
@@ -74,7 +69,7 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
         ].join('\n'),
       );
       const env = runnerEnv(project, work);
-      freshBuilder(env);
+      startFreshRunner(env);
       run = await runAction({
         inputs: {
           'working-directory': 'noshell',
@@ -172,9 +167,9 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
           '',
         ].join('\n'),
       );
-      freshBuilder(env);
+      startFreshRunner(env);
       first = await runAction({ inputs, env });
-      freshBuilder(env);
+      startFreshRunner(env);
       second = await runAction({ inputs, env });
     }, ACTION_RUN_TIMEOUT_MS);
 
@@ -299,7 +294,7 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
     let run: ActionRun;
 
     beforeAll(async () => {
-      freshBuilder(env);
+      startFreshRunner(env);
       run = await runAction({
         inputs: {
           'working-directory': 'go2docker',
@@ -342,7 +337,7 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
     beforeAll(async () => {
       fs.mkdirSync(smallDisk);
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', smallDisk]);
-      freshBuilder(env);
+      startFreshRunner(env);
       run = await runAction({
         inputs: {
           'working-directory': 'go2docker',

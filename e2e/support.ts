@@ -68,6 +68,17 @@ export function removeModuleCache(modCache: string): void {
   fs.rmSync(modCache, { recursive: true, force: true });
 }
 
+/**
+ * Puts the machine in the state of a fresh runner: no BuildKit build cache (layers and cache
+ * mounts) and empty Go caches at the GOMODCACHE and GOCACHE of `env`.
+ */
+export function startFreshRunner(env: Record<string, string>): void {
+  docker(['buildx', 'prune', '--all', '--force']);
+  removeModuleCache(env.GOMODCACHE);
+  fs.rmSync(env.GOCACHE, { recursive: true, force: true });
+  fs.rmSync(`${env.GOCACHE}-docker`, { recursive: true, force: true });
+}
+
 /** Copies an example project into a fresh temporary directory, so a test can change it. */
 export function copyExample(name: string): string {
   const target = path.join(makeTempDirectory(`${name}-`), name);
