@@ -1,5 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { BuildOptions, buildxBuildArguments, lastLines } from '../src/docker/buildx.js';
+import {
+  BuildOptions,
+  buildxBuildArguments,
+  expandsMountVariables,
+  lastLines,
+} from '../src/docker/buildx.js';
 
 const base: BuildOptions = {
   context: '/src',
@@ -74,5 +79,18 @@ describe('lastLines', () => {
 
   test('empty output', () => {
     expect(lastLines('\n', 2)).toBe('(no output)');
+  });
+});
+
+describe('expandsMountVariables', () => {
+  test.each([
+    ['v0.8+unknown', false],
+    ['v0.8.1', false],
+    ['v0.9.0', true],
+    ['v0.12.5', true],
+    ['v1.0.0', true],
+    ['', true],
+  ])('%p', (version, expected) => {
+    expect(expandsMountVariables(version)).toBe(expected);
   });
 });

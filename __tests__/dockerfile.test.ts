@@ -206,3 +206,21 @@ describe('parseManualMountTargets', () => {
     );
   });
 });
+
+describe('mounts set on the command line', () => {
+  test('GOCACHE assignment in RUN', () => {
+    const text =
+      'FROM golang:1.26\nRUN --mount=type=cache,target=/var/cache/gob GOCACHE=/var/cache/gob go build .\n';
+    const result = findGoCacheMounts(parseDockerfile(text));
+    expect(result.mounts.map((found) => [found.kind, found.mount.target])).toEqual([
+      ['build', '/var/cache/gob'],
+    ]);
+  });
+
+  test('GOPATH assignment in RUN', () => {
+    const text =
+      'FROM golang:1.26\nRUN --mount=type=cache,target=/work/pkg/mod GOPATH=/work go mod download\n';
+    const result = findGoCacheMounts(parseDockerfile(text));
+    expect(result.mounts.map((found) => found.kind)).toEqual(['modules']);
+  });
+});

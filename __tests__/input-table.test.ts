@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { getInputs, InputError } from '../src/inputs.js';
 
 // Every input with empty, malformed, hostile and conflicting values. A rejected value must
@@ -162,5 +165,28 @@ describe('accepted inputs', () => {
     expect(inputs.builder).toBe('');
     expect(inputs.tags).toEqual([]);
     expect(inputs.buildArgs).toEqual([]);
+  });
+});
+
+describe('workspace paths on disk', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'workspace-test-'));
+  const workspace = path.join(root, 'ws');
+  const outside = path.join(root, 'outside');
+  fs.mkdirSync(path.join(workspace, '..app'), { recursive: true });
+  fs.mkdirSync(outside);
+  fs.symlinkSync(outside, path.join(workspace, 'linked'));
+
+  test('symbolic link out of workspace rejected', () => {
+    process.env.GITHUB_WORKSPACE = workspace;
+    expect(withInputs({ 'working-directory': 'linked' })).toThrow(
+      `Input 'working-directory' resolves to '${path.join(workspace, 'linked')}' (through a symbolic link, to '${outside}'), which is outside the workspace`,
+    );
+  });
+
+  test('folder named ..app accepted', () => {
+    process.env.GITHUB_WORKSPACE = workspace;
+    expect(withInputs({ 'working-directory': '..app' })().workingDirectory).toBe(
+      path.join(workspace, '..app'),
+    );
   });
 });

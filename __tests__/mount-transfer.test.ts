@@ -78,7 +78,7 @@ describe('seedDockerfile', () => {
       `find '/root/.cache/go-build' -type f -exec touch -r '/root/.cache/go-build/${SEED_MARKER}' {} +`,
     );
     expect(text).toContain(
-      `(cd '/root/.cache/go-build' && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`,
+      `{ echo ./${SEED_MARKER}; tar -tf /go-buildx-seed/build.tar | grep -v '/$' || true; } > '/root/.cache/go-build'/${SEEDED_LIST}`,
     );
   });
 

@@ -14,6 +14,7 @@ import {
 function report(overrides: Partial<RunReport> = {}): RunReport {
   return {
     imageName: 'app:1',
+    imageTags: ['app:1'],
     imageId: 'sha256:' + 'a'.repeat(64),
     digest: '',
     imageSize: 1_933_474,
@@ -46,7 +47,13 @@ function report(overrides: Partial<RunReport> = {}): RunReport {
 describe('describePayoff', () => {
   test('saved against cold build', () => {
     expect(describePayoff(report({ compileSeconds: 2, coldCompileSeconds: 30 }))).toBe(
-      'Restore 1.5 s, copy into and out of the build 3.0 s. Go compile 2.0 s against 30.0 s in the last cold build: 28.0 s saved.',
+      'Restore 1.5 s, copy into and out of the build 3.0 s. Go compile 2.0 s against 30.0 s in the last build without a restored build cache: 28.0 s saved.',
+    );
+  });
+
+  test('slower than cold build', () => {
+    expect(describePayoff(report({ compileSeconds: 8, coldCompileSeconds: 0.6 }))).toContain(
+      ': no time saved in this run.',
     );
   });
 
@@ -107,10 +114,15 @@ describe('writeJobSummary', () => {
     expect(text).toContain('<td>1.93MB</td>');
     expect(text).toContain('<td>aaaaaaaaaaaa</td>');
     expect(text).toContain('go-buildx-gobuild-docker-1');
-    expect(text).toContain('<td>partial (restore key)</td>');
+    expect(text).toContain('<td>hit (newest entry)</td>');
     expect(text).toContain('<td>73.2 MB</td>');
     expect(text).toContain('<td>70.8 MB</td>');
     expect(text).toContain('through: cache-mounts');
+  });
+
+  test('every tag listed', async () => {
+    await writeJobSummary(report({ imageTags: ['r/app:1', 'r/app:latest'] }));
+    expect(fs.readFileSync(summaryFile, 'utf8')).toContain('<td>r/app:1<br>r/app:latest</td>');
   });
 
   test('image name escaped', async () => {

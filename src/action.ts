@@ -20,7 +20,14 @@ import {
 import { Output, State } from './constants.js';
 import { currentRunId } from './cache/keys.js';
 import { goCompileSeconds, parseBuildSteps } from './docker/build-log.js';
-import { BuildError, buildImage, BuildOptions, checkDocker } from './docker/buildx.js';
+import {
+  BuildError,
+  buildImage,
+  BuildOptions,
+  checkDocker,
+  DockerSetup,
+  expandsMountVariables,
+} from './docker/buildx.js';
 import { findGoBuildStage, parseDockerfile, resolveBaseImage } from './docker/dockerfile.js';
 import { writeSecretFiles } from './docker/secrets.js';
 import { measureImageSize } from './docker/image.js';
@@ -59,6 +66,7 @@ import {
 export async function runMain(): Promise<void> {
   const report: RunReport = {
     imageName: '',
+    imageTags: [],
     imageId: '',
     digest: '',
     goVersion: 'unknown',
@@ -74,7 +82,8 @@ export async function runMain(): Promise<void> {
     const mode = detectDependencyMode(inputs.workingDirectory);
     if (mode === 'dep') await findDep();
     const docker = await checkDocker(inputs.builder);
-    report.imageName = inputs.tags[0] || path.basename(inputs.workingDirectory);
+    report.imageTags = inputs.tags;
+    report.imageName = inputs.tags[0] || `(untagged, ${path.basename(inputs.workingDirectory)})`;
 
     const goEnv = await readGoEnvironment(inputs.workingDirectory);
     report.goVersion = goEnv.version;
@@ -84,7 +93,7 @@ export async function runMain(): Promise<void> {
         `GOMODCACHE=${goEnv.modCache}, GOCACHE=${goEnv.buildCache}.`,
     );
 
-    const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+    const dockerPlan = analyzeDockerfile(inputs, goEnv, docker, report);
     dockerPlan.driver = docker.driver;
     if (mode === 'modules') await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
     let session: CacheSession | undefined;
@@ -148,12 +157,27 @@ export async function runMain(): Promise<void> {
 function analyzeDockerfile(
   inputs: ActionInputs,
   goEnv: GoEnvironment,
+  docker: DockerSetup,
   report: RunReport,
 ): DockerCachePlan {
   const dockerfileText = fs.readFileSync(inputs.file, 'utf8');
   const parsed = parseDockerfile(dockerfileText, inputs.buildArgs);
   const search = findGoCacheMounts(parsed, inputs.cacheMounts);
   for (const warning of search.warnings) core.warning(warning);
+  // Without a # syntax directive the builder's own frontend parses the Dockerfile, and before
+  // BuildKit v0.9 it mounts `target=$GOCACHE` at that literal path.
+  if (!parsed.directives.has('syntax') && !expandsMountVariables(docker.buildkitVersion)) {
+    search.mounts = search.mounts.filter((found) => {
+      if (!found.mount.rawTarget.includes('$')) return true;
+      core.warning(
+        `Line ${found.line}: this builder's Dockerfile frontend (BuildKit ${docker.buildkitVersion}) ` +
+          `does not expand variables in --mount options, so target=${found.mount.rawTarget} mounts ` +
+          'at that literal path and the Go cache is not used. Write the path out, or add ' +
+          '# syntax=docker/dockerfile:1 as the first line to use a newer frontend.',
+      );
+      return false;
+    });
+  }
   const dockerPlan = planDockerCaches(
     dockerfileText,
     search,
@@ -166,7 +190,22 @@ function analyzeDockerfile(
   const finalStage = inputs.target
     ? parsed.stages.find((stage) => stage.name === inputs.target.toLowerCase())
     : parsed.stages.at(-1);
+  if (inputs.target && !finalStage) {
+    const names = parsed.stages.map((stage) => stage.name).filter((name) => name !== '');
+    throw new InputError(
+      `Input 'target' is '${inputs.target}', but ${inputs.file} has no stage of that name. ` +
+        `Use one of: ${names.join(', ') || '(the Dockerfile names no stages; add AS <name> to a FROM line)'}.`,
+    );
+  }
   dockerPlan.finalBaseImage = finalStage ? resolveBaseImage(parsed, finalStage) : '';
+  if (!inputs.cache) {
+    // The routes say how the caches would reach the build; with the caches off none do.
+    dockerPlan.routes = [];
+    dockerPlan.advice = "the caches are off (input 'cache' is false)";
+    core.setOutput(Output.CacheRoutes, '');
+    report.cacheAdvice = dockerPlan.advice;
+    return dockerPlan;
+  }
   report.cacheRoutes = dockerPlan.routes;
   report.cacheAdvice = dockerPlan.advice;
   core.setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));

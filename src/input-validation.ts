@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from './input-error.js';
 
@@ -52,15 +53,32 @@ export function validateName(input: 'target' | 'builder', value: string): void {
   }
 }
 
+/** Returns whether `resolved` is `root` or below it, comparing whole path segments. */
+function isInside(root: string, resolved: string): boolean {
+  const relative = path.relative(root, resolved);
+  return (
+    relative === '' ||
+    (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+  );
+}
+
 /**
- * Checks that a path input resolves inside the workspace. A build context outside it would
- * send files from elsewhere on the runner to the builder.
+ * Checks that a path input resolves inside the workspace, both as written and, when the path
+ * exists, after following symbolic links. A build context outside it would send files from
+ * elsewhere on the runner to the builder.
  */
 export function validateInsideWorkspace(input: string, resolved: string, workspace: string): void {
-  const relative = path.relative(path.resolve(workspace), resolved);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+  const root = path.resolve(workspace);
+  let outside = !isInside(root, resolved);
+  let target = resolved;
+  if (!outside && fs.existsSync(resolved)) {
+    target = fs.realpathSync(resolved);
+    outside = !isInside(fs.realpathSync(root), target);
+  }
+  if (outside) {
+    const via = target === resolved ? '' : ` (through a symbolic link, to '${target}')`;
     throw new InputError(
-      `Input '${input}' resolves to '${resolved}', which is outside the workspace ` +
+      `Input '${input}' resolves to '${resolved}'${via}, which is outside the workspace ` +
         `'${workspace}'. Use a path inside the repository checkout.`,
     );
   }

@@ -42792,6 +42792,18 @@ function buildxBuildArguments(options) {
     args.push(options.context);
     return args;
 }
+/**
+ * Returns whether the Dockerfile frontend built into BuildKit `version` expands variables in
+ * RUN --mount options. Dockerfile frontend 1.3, which BuildKit v0.9 ships, added it; an
+ * unknown version is taken as new enough.
+ */
+function expandsMountVariables(version) {
+    const match = /^v?(\d+)\.(\d+)/.exec(version);
+    if (!match)
+        return true;
+    const [major, minor] = [Number(match[1]), Number(match[2])];
+    return major > 0 || minor >= 9;
+}
 async function checkDocker(builder) {
     if (!(await which('docker', false))) {
         throw new Error('The docker CLI was not found on PATH. Install Docker on the runner; GitHub-hosted Ubuntu ' +
@@ -42825,8 +42837,9 @@ async function checkDocker(builder) {
             `${lastLines(inspect.stderr, 2)}. ${fix}`);
     }
     const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? 'unknown';
+    const buildkitVersion = /^BuildKit(?: version)?:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? '';
     info(`Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}, builder driver ${driver}.`);
-    return { engineVersion: server.stdout.trim(), driver };
+    return { engineVersion: server.stdout.trim(), driver, buildkitVersion };
 }
 /** A failed `docker buildx build`; the message ends with the last lines of its output. */
 class BuildError extends Error {
@@ -42977,7 +42990,12 @@ function seedCommands(found, now, seedId) {
     if (found.kind === 'build') {
         const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
         const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
-        commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, `(cd ${target} && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`);
+        commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, 
+        // The list names the runner's files only: files the mount already had on a warm or
+        // shared builder are not on the runner, so the export must copy them if they are used.
+        // Its first line, the marker, is never among the files compared with it: busybox grep
+        // reads an empty pattern file as one empty pattern, which matches every line.
+        `{ echo ./${SEED_MARKER}; tar -tf /go-buildx-seed/build.tar | grep -v '/$' || true; } > ${target}/${SEEDED_LIST}`);
     }
     return commands;
 }
@@ -43259,10 +43277,13 @@ async function seedCacheMounts(plan, hostDirectories, builder) {
         const found = plan.mounts[kind];
         if (!found)
             continue;
-        if (!hasEntries(hostDirectories[kind])) {
+        // An empty build cache is still seeded: the marker then makes the export keep only what
+        // this build used, not whatever other builds left in a shared builder's mount.
+        if (kind === 'modules' && !hasEntries(hostDirectories[kind])) {
             info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
             continue;
         }
+        external_node_fs_namespaceObject.mkdirSync(hostDirectories[kind], { recursive: true });
         const group = groups.get(found.baseImage) ?? [];
         group.push({ found, hostDirectory: hostDirectories[kind] });
         groups.set(found.baseImage, group);
@@ -100216,7 +100237,8 @@ function findExportProblem(restoredBytes, exportedBytes) {
         return 'the export from the Docker build is empty';
     if (restoredBytes > 0 && exportedBytes < restoredBytes / 4) {
         return (`the export (${exportedBytes} bytes) is under a quarter of what was restored ` +
-            `(${restoredBytes} bytes), which points to a failed copy, so the restored entry is kept`);
+            `(${restoredBytes} bytes). That points to a failed copy, or to a build that used few of ` +
+            'the restored entries (go build -a), so the restored entry is kept');
     }
     if (exportedBytes > MAX_CACHE_ENTRY_BYTES) {
         return `the export (${exportedBytes} bytes) is over the 10 GiB limit of the cache service`;
@@ -100555,6 +100577,7 @@ function findGoCacheMounts(dockerfile, manualTargets = new Map()) {
         const goPaths = stageGoPaths(stage);
         const stageLabel = stage.name ? `stage '${stage.name}'` : `stage ${stage.index}`;
         for (const run of stage.runs) {
+            const runPaths = withCommandAssignments(goPaths, run.command);
             if (GO_BUILD_ALL.test(run.command)) {
                 warnings.push(`Line ${run.line} (${stageLabel}) runs go build -a, which rebuilds every package and ` +
                     'ignores the Go build cache. Remove -a to let the restored cache work.');
@@ -100568,7 +100591,7 @@ function findGoCacheMounts(dockerfile, manualTargets = new Map()) {
                         'ENV before this line, or write the path out.');
                     continue;
                 }
-                const kind = classifyTarget(mount.target, goPaths, manualTargets);
+                const kind = classifyTarget(mount.target, runPaths, manualTargets);
                 if (!kind)
                     continue;
                 if (!isRootUser(stage.user) && (mount.uid === undefined || mount.uid === '0')) {
@@ -100590,6 +100613,26 @@ function findGoCacheMounts(dockerfile, manualTargets = new Map()) {
         }
     }
     return { mounts, warnings };
+}
+const COMMAND_ASSIGNMENT = /(?:^|[\s;&|])(GOCACHE|GOMODCACHE|GOPATH)=("[^"]*"|'[^']*'|[^\s;&|]+)/g;
+/**
+ * Adds the Go cache paths that a RUN command sets for itself, as in
+ * `GOCACHE=/cache/go go build .`, to the stage's paths.
+ */
+function withCommandAssignments(goPaths, command) {
+    const result = { modules: [...goPaths.modules], build: [...goPaths.build] };
+    for (const match of command.matchAll(COMMAND_ASSIGNMENT)) {
+        const value = match[2].replace(/^["']|["']$/g, '').replace(/\/+$/, '');
+        if (!value.startsWith('/'))
+            continue;
+        if (match[1] === 'GOCACHE')
+            result.build.push(value);
+        else if (match[1] === 'GOMODCACHE')
+            result.modules.push(value);
+        else
+            result.modules.push(`${value.split(':')[0]}/pkg/mod`);
+    }
+    return result;
 }
 function isRootUser(user) {
     return ['', 'root', '0'].includes(user.split(':')[0]);
@@ -106190,7 +106233,8 @@ function parseSecrets(text) {
         const id = separator < 0 ? '' : line.slice(0, separator).trim();
         if (!SECRET_ID.test(id)) {
             throw new InputError(`Invalid entry on line ${index + 1} of input 'secrets': expected id=value with an id of ` +
-                "letters, digits, '.', '_' or '-', for example github_token=${{ secrets.GITHUB_TOKEN }}.");
+                "letters, digits, '.', '_' or '-', for example github_token=${{ secrets.GITHUB_TOKEN }}. " +
+                'Each secret must fit on one line, so base64-encode a multi-line value such as a key.');
         }
         const value = line.slice(separator + 1);
         if (value !== '')
@@ -106766,7 +106810,10 @@ function escapeHtml(text) {
 function cacheResult(goCache) {
     if (!goCache.matchedKey)
         return 'miss';
-    return isExactKeyMatch(goCache) ? 'hit' : 'partial (restore key)';
+    if (isExactKeyMatch(goCache))
+        return 'hit';
+    // The build cache key has the run in it, so its normal hit is the newest entry by prefix.
+    return goCache.name === 'build' ? 'hit (newest entry)' : 'partial (restore key)';
 }
 function formatMegabytes(bytes) {
     return bytes === undefined ? '–' : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -106790,7 +106837,9 @@ async function writeJobSummary(report) {
             { data: 'Build time', header: true },
         ],
         [
-            escapeHtml(report.imageName),
+            report.imageTags.length > 1
+                ? report.imageTags.map((tag) => escapeHtml(tag)).join('<br>')
+                : escapeHtml(report.imageName),
             shortImageId(report.imageId),
             size === undefined ? '–' : formatDockerSize(size),
             size === undefined ? '–' : String(size),
@@ -106801,7 +106850,8 @@ async function writeJobSummary(report) {
         summary.addRaw(`<p>Digest: <code>${escapeHtml(report.digest)}</code></p>`, true);
     const dependencyLine = report.dependencies
         ? `Go ${escapeHtml(report.goVersion)}, dependencies: ${report.dependencies.mode}, ` +
-            `${report.dependencies.downloadedModules} module archives downloaded.`
+            `${report.dependencies.downloadedModules} module ` +
+            `${report.dependencies.downloadedModules === 1 ? 'archive' : 'archives'} downloaded.`
         : `Go ${escapeHtml(report.goVersion)}.`;
     summary.addRaw(`<p>${dependencyLine}</p>`, true);
     if (report.budgetFailure) {
@@ -106841,7 +106891,7 @@ function addCacheSection(summary, report) {
             escapeHtml(goCache.primaryKey),
             escapeHtml(goCache.matchedKey || '–'),
             formatSeconds(goCache.restoreSeconds),
-            formatMegabytes(goCache.restoredBytes),
+            goCache.matchedKey ? formatMegabytes(goCache.restoredBytes) : '–',
             formatMegabytes(goCache.exportedBytes),
         ]),
     ]);
@@ -106850,7 +106900,7 @@ function addCacheSection(summary, report) {
 }
 /**
  * Compares what the caches cost (restore, copy into and out of the build) with the compile
- * time they saved against the last cold build, where that is known.
+ * time they saved against the last build without a restored build cache, where known.
  */
 function describePayoff(report) {
     const restoreSeconds = report.caches.reduce((total, goCache) => total + (goCache.restoreSeconds ?? 0), 0);
@@ -106865,8 +106915,10 @@ function describePayoff(report) {
     if (report.coldCompileSeconds === undefined)
         return `${cost} ${compile}; no cold build recorded to compare with.`;
     const saved = report.coldCompileSeconds - report.compileSeconds;
-    return (`${cost} ${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last cold build: ` +
-        `${saved.toFixed(1)} s saved.`);
+    const comparison = `${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last build without a restored build cache`;
+    if (saved <= 0)
+        return `${cost} ${comparison}: no time saved in this run.`;
+    return `${cost} ${comparison}: ${saved.toFixed(1)} s saved.`;
 }
 /** Shortens `sha256:<64 hex>` to the 12 hex digits that `docker image ls` prints. */
 function shortImageId(imageId) {
@@ -107353,6 +107405,7 @@ async function upsertSizeComment(options) {
 ;// CONCATENATED MODULE: ./src/input-validation.ts
 
 
+
 // Image reference grammar of the distribution project's reference package, which Docker and
 // Buildx use: [domain[:port]/]path-component[/path-component...][:tag][@digest].
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -107390,14 +107443,28 @@ function validateName(input, value) {
             `or '-', starting with a letter or digit, for example ${example}.`);
     }
 }
+/** Returns whether `resolved` is `root` or below it, comparing whole path segments. */
+function isInside(root, resolved) {
+    const relative = external_node_path_namespaceObject.relative(root, resolved);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${external_node_path_namespaceObject.sep}`) && !external_node_path_namespaceObject.isAbsolute(relative)));
+}
 /**
- * Checks that a path input resolves inside the workspace. A build context outside it would
- * send files from elsewhere on the runner to the builder.
+ * Checks that a path input resolves inside the workspace, both as written and, when the path
+ * exists, after following symbolic links. A build context outside it would send files from
+ * elsewhere on the runner to the builder.
  */
 function validateInsideWorkspace(input, resolved, workspace) {
-    const relative = external_node_path_namespaceObject.relative(external_node_path_namespaceObject.resolve(workspace), resolved);
-    if (relative.startsWith('..') || external_node_path_namespaceObject.isAbsolute(relative)) {
-        throw new InputError(`Input '${input}' resolves to '${resolved}', which is outside the workspace ` +
+    const root = external_node_path_namespaceObject.resolve(workspace);
+    let outside = !isInside(root, resolved);
+    let target = resolved;
+    if (!outside && external_node_fs_namespaceObject.existsSync(resolved)) {
+        target = external_node_fs_namespaceObject.realpathSync(resolved);
+        outside = !isInside(external_node_fs_namespaceObject.realpathSync(root), target);
+    }
+    if (outside) {
+        const via = target === resolved ? '' : ` (through a symbolic link, to '${target}')`;
+        throw new InputError(`Input '${input}' resolves to '${resolved}'${via}, which is outside the workspace ` +
             `'${workspace}'. Use a path inside the repository checkout.`);
     }
 }
@@ -108863,6 +108930,7 @@ function writeSizeReport(inputs, image, platforms, baseline, extra) {
 async function runMain() {
     const report = {
         imageName: '',
+        imageTags: [],
         imageId: '',
         digest: '',
         goVersion: 'unknown',
@@ -108879,13 +108947,14 @@ async function runMain() {
         if (mode === 'dep')
             await findDep();
         const docker = await checkDocker(inputs.builder);
-        report.imageName = inputs.tags[0] || external_node_path_namespaceObject.basename(inputs.workingDirectory);
+        report.imageTags = inputs.tags;
+        report.imageName = inputs.tags[0] || `(untagged, ${external_node_path_namespaceObject.basename(inputs.workingDirectory)})`;
         const goEnv = await readGoEnvironment(inputs.workingDirectory);
         report.goVersion = goEnv.version;
         setOutput(Output.GoVersion, goEnv.version);
         info(`Go ${goEnv.version}${goEnv.isDefault ? ' (not installed, default paths)' : ''}: ` +
             `GOMODCACHE=${goEnv.modCache}, GOCACHE=${goEnv.buildCache}.`);
-        const dockerPlan = analyzeDockerfile(inputs, goEnv, report);
+        const dockerPlan = analyzeDockerfile(inputs, goEnv, docker, report);
         dockerPlan.driver = docker.driver;
         if (mode === 'modules')
             await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
@@ -108934,19 +109003,45 @@ async function runMain() {
     }
 }
 /** Reads the Dockerfile, warns about lines that defeat the Go caches, and plans the routes. */
-function analyzeDockerfile(inputs, goEnv, report) {
+function analyzeDockerfile(inputs, goEnv, docker, report) {
     const dockerfileText = external_node_fs_namespaceObject.readFileSync(inputs.file, 'utf8');
     const parsed = parseDockerfile(dockerfileText, inputs.buildArgs);
     const search = findGoCacheMounts(parsed, inputs.cacheMounts);
     for (const warning of search.warnings)
         core_warning(warning);
+    // Without a # syntax directive the builder's own frontend parses the Dockerfile, and before
+    // BuildKit v0.9 it mounts `target=$GOCACHE` at that literal path.
+    if (!parsed.directives.has('syntax') && !expandsMountVariables(docker.buildkitVersion)) {
+        search.mounts = search.mounts.filter((found) => {
+            if (!found.mount.rawTarget.includes('$'))
+                return true;
+            core_warning(`Line ${found.line}: this builder's Dockerfile frontend (BuildKit ${docker.buildkitVersion}) ` +
+                `does not expand variables in --mount options, so target=${found.mount.rawTarget} mounts ` +
+                'at that literal path and the Go cache is not used. Write the path out, or add ' +
+                '# syntax=docker/dockerfile:1 as the first line to use a newer frontend.');
+            return false;
+        });
+    }
     const dockerPlan = planDockerCaches(dockerfileText, search, goEnv.modCache, dockerBuildCacheDirectory(goEnv.buildCache), external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(inputs.workingDirectory, 'vendor')));
     const buildStage = findGoBuildStage(parsed);
     dockerPlan.builderImage = buildStage ? resolveBaseImage(parsed, buildStage) : '';
     const finalStage = inputs.target
         ? parsed.stages.find((stage) => stage.name === inputs.target.toLowerCase())
         : parsed.stages.at(-1);
+    if (inputs.target && !finalStage) {
+        const names = parsed.stages.map((stage) => stage.name).filter((name) => name !== '');
+        throw new InputError(`Input 'target' is '${inputs.target}', but ${inputs.file} has no stage of that name. ` +
+            `Use one of: ${names.join(', ') || '(the Dockerfile names no stages; add AS <name> to a FROM line)'}.`);
+    }
     dockerPlan.finalBaseImage = finalStage ? resolveBaseImage(parsed, finalStage) : '';
+    if (!inputs.cache) {
+        // The routes say how the caches would reach the build; with the caches off none do.
+        dockerPlan.routes = [];
+        dockerPlan.advice = "the caches are off (input 'cache' is false)";
+        setOutput(Output.CacheRoutes, '');
+        report.cacheAdvice = dockerPlan.advice;
+        return dockerPlan;
+    }
     report.cacheRoutes = dockerPlan.routes;
     report.cacheAdvice = dockerPlan.advice;
     setOutput(Output.CacheRoutes, dockerPlan.routes.join(','));

@@ -98827,7 +98827,8 @@ function findExportProblem(restoredBytes, exportedBytes) {
         return 'the export from the Docker build is empty';
     if (restoredBytes > 0 && exportedBytes < restoredBytes / 4) {
         return (`the export (${exportedBytes} bytes) is under a quarter of what was restored ` +
-            `(${restoredBytes} bytes), which points to a failed copy, so the restored entry is kept`);
+            `(${restoredBytes} bytes). That points to a failed copy, or to a build that used few of ` +
+            'the restored entries (go build -a), so the restored entry is kept');
     }
     if (exportedBytes > MAX_CACHE_ENTRY_BYTES) {
         return `the export (${exportedBytes} bytes) is over the 10 GiB limit of the cache service`;

@@ -124,10 +124,13 @@ export async function seedCacheMounts(
   for (const kind of ['modules', 'build'] as const) {
     const found = plan.mounts[kind];
     if (!found) continue;
-    if (!hasEntries(hostDirectories[kind])) {
+    // An empty build cache is still seeded: the marker then makes the export keep only what
+    // this build used, not whatever other builds left in a shared builder's mount.
+    if (kind === 'modules' && !hasEntries(hostDirectories[kind])) {
       core.info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
       continue;
     }
+    fs.mkdirSync(hostDirectories[kind], { recursive: true });
     const group = groups.get(found.baseImage) ?? [];
     group.push({ found, hostDirectory: hostDirectories[kind] });
     groups.set(found.baseImage, group);

@@ -136,7 +136,8 @@ export function findExportProblem(restoredBytes: number, exportedBytes: number):
   if (restoredBytes > 0 && exportedBytes < restoredBytes / 4) {
     return (
       `the export (${exportedBytes} bytes) is under a quarter of what was restored ` +
-      `(${restoredBytes} bytes), which points to a failed copy, so the restored entry is kept`
+      `(${restoredBytes} bytes). That points to a failed copy, or to a build that used few of ` +
+      'the restored entries (go build -a), so the restored entry is kept'
     );
   }
   if (exportedBytes > MAX_CACHE_ENTRY_BYTES) {

@@ -61,6 +61,7 @@ export function findGoCacheMounts(
     const goPaths = stageGoPaths(stage);
     const stageLabel = stage.name ? `stage '${stage.name}'` : `stage ${stage.index}`;
     for (const run of stage.runs) {
+      const runPaths = withCommandAssignments(goPaths, run.command);
       if (GO_BUILD_ALL.test(run.command)) {
         warnings.push(
           `Line ${run.line} (${stageLabel}) runs go build -a, which rebuilds every package and ` +
@@ -77,7 +78,7 @@ export function findGoCacheMounts(
           );
           continue;
         }
-        const kind = classifyTarget(mount.target, goPaths, manualTargets);
+        const kind = classifyTarget(mount.target, runPaths, manualTargets);
         if (!kind) continue;
         if (!isRootUser(stage.user) && (mount.uid === undefined || mount.uid === '0')) {
           warnings.push(
@@ -99,6 +100,27 @@ export function findGoCacheMounts(
     }
   }
   return { mounts, warnings };
+}
+
+const COMMAND_ASSIGNMENT = /(?:^|[\s;&|])(GOCACHE|GOMODCACHE|GOPATH)=("[^"]*"|'[^']*'|[^\s;&|]+)/g;
+
+/**
+ * Adds the Go cache paths that a RUN command sets for itself, as in
+ * `GOCACHE=/cache/go go build .`, to the stage's paths.
+ */
+export function withCommandAssignments(
+  goPaths: Record<GoCacheKind, string[]>,
+  command: string,
+): Record<GoCacheKind, string[]> {
+  const result = { modules: [...goPaths.modules], build: [...goPaths.build] };
+  for (const match of command.matchAll(COMMAND_ASSIGNMENT)) {
+    const value = match[2].replace(/^["']|["']$/g, '').replace(/\/+$/, '');
+    if (!value.startsWith('/')) continue;
+    if (match[1] === 'GOCACHE') result.build.push(value);
+    else if (match[1] === 'GOMODCACHE') result.modules.push(value);
+    else result.modules.push(`${value.split(':')[0]}/pkg/mod`);
+  }
+  return result;
 }
 
 function isRootUser(user: string): boolean {

@@ -105,7 +105,11 @@ function seedCommands(found: GoCacheMount, now: Date, seedId: string): string[] 
       `echo ${seedId} > ${marker}`,
       `touch -t ${seededAt} ${marker}`,
       `find ${target} -type f -exec touch -r ${marker} {} +`,
-      `(cd ${target} && find . -type f ! -name ${SEED_MARKER} ! -name ${SEEDED_LIST} > ${SEEDED_LIST})`,
+      // The list names the runner's files only: files the mount already had on a warm or
+      // shared builder are not on the runner, so the export must copy them if they are used.
+      // Its first line, the marker, is never among the files compared with it: busybox grep
+      // reads an empty pattern file as one empty pattern, which matches every line.
+      `{ echo ./${SEED_MARKER}; tar -tf /go-buildx-seed/build.tar | grep -v '/$' || true; } > ${target}/${SEEDED_LIST}`,
     );
   }
   return commands;

@@ -57,6 +57,20 @@ export interface DockerSetup {
   engineVersion: string;
   /** Buildx driver of the builder: docker, docker-container, remote or kubernetes. */
   driver: string;
+  /** BuildKit version of the builder's first node, for example v0.8+unknown; '' when unknown. */
+  buildkitVersion: string;
+}
+
+/**
+ * Returns whether the Dockerfile frontend built into BuildKit `version` expands variables in
+ * RUN --mount options. Dockerfile frontend 1.3, which BuildKit v0.9 ships, added it; an
+ * unknown version is taken as new enough.
+ */
+export function expandsMountVariables(version: string): boolean {
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 0 || minor >= 9;
 }
 
 export async function checkDocker(builder: string): Promise<DockerSetup> {
@@ -108,10 +122,11 @@ export async function checkDocker(builder: string): Promise<DockerSetup> {
     );
   }
   const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? 'unknown';
+  const buildkitVersion = /^BuildKit(?: version)?:\s*(\S+)/m.exec(inspect.stdout)?.[1] ?? '';
   core.info(
     `Docker engine ${server.stdout.trim()}, ${buildx.stdout.trim()}, builder driver ${driver}.`,
   );
-  return { engineVersion: server.stdout.trim(), driver };
+  return { engineVersion: server.stdout.trim(), driver, buildkitVersion };
 }
 
 /** What a finished build left behind. */

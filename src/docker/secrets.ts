@@ -27,7 +27,8 @@ export function parseSecrets(text: string): BuildSecret[] {
     if (!SECRET_ID.test(id)) {
       throw new InputError(
         `Invalid entry on line ${index + 1} of input 'secrets': expected id=value with an id of ` +
-          "letters, digits, '.', '_' or '-', for example github_token=${{ secrets.GITHUB_TOKEN }}.",
+          "letters, digits, '.', '_' or '-', for example github_token=${{ secrets.GITHUB_TOKEN }}. " +
+          'Each secret must fit on one line, so base64-encode a multi-line value such as a key.',
       );
     }
     const value = line.slice(separator + 1);

@@ -9,7 +9,9 @@ import { Output } from '../constants.js';
 
 /** The facts of one run that the job summary shows. */
 export interface RunReport {
+  /** First tag, or a label naming the folder when the image has no tag. */
   imageName: string;
+  imageTags: string[];
   imageId: string;
   digest: string;
   imageSize?: number;
@@ -46,7 +48,9 @@ export function escapeHtml(text: string): string {
 
 function cacheResult(goCache: GoCache): string {
   if (!goCache.matchedKey) return 'miss';
-  return isExactKeyMatch(goCache) ? 'hit' : 'partial (restore key)';
+  if (isExactKeyMatch(goCache)) return 'hit';
+  // The build cache key has the run in it, so its normal hit is the newest entry by prefix.
+  return goCache.name === 'build' ? 'hit (newest entry)' : 'partial (restore key)';
 }
 
 function formatMegabytes(bytes: number | undefined): string {
@@ -73,7 +77,9 @@ export async function writeJobSummary(report: RunReport): Promise<void> {
       { data: 'Build time', header: true },
     ],
     [
-      escapeHtml(report.imageName),
+      report.imageTags.length > 1
+        ? report.imageTags.map((tag) => escapeHtml(tag)).join('<br>')
+        : escapeHtml(report.imageName),
       shortImageId(report.imageId),
       size === undefined ? '–' : formatDockerSize(size),
       size === undefined ? '–' : String(size),
@@ -85,7 +91,8 @@ export async function writeJobSummary(report: RunReport): Promise<void> {
 
   const dependencyLine = report.dependencies
     ? `Go ${escapeHtml(report.goVersion)}, dependencies: ${report.dependencies.mode}, ` +
-      `${report.dependencies.downloadedModules} module archives downloaded.`
+      `${report.dependencies.downloadedModules} module ` +
+      `${report.dependencies.downloadedModules === 1 ? 'archive' : 'archives'} downloaded.`
     : `Go ${escapeHtml(report.goVersion)}.`;
   summary.addRaw(`<p>${dependencyLine}</p>`, true);
 
@@ -131,7 +138,7 @@ function addCacheSection(summary: typeof core.summary, report: RunReport): void 
       escapeHtml(goCache.primaryKey),
       escapeHtml(goCache.matchedKey || '–'),
       formatSeconds(goCache.restoreSeconds),
-      formatMegabytes(goCache.restoredBytes),
+      goCache.matchedKey ? formatMegabytes(goCache.restoredBytes) : '–',
       formatMegabytes(goCache.exportedBytes),
     ]),
   ]);
@@ -141,7 +148,7 @@ function addCacheSection(summary: typeof core.summary, report: RunReport): void 
 
 /**
  * Compares what the caches cost (restore, copy into and out of the build) with the compile
- * time they saved against the last cold build, where that is known.
+ * time they saved against the last build without a restored build cache, where known.
  */
 export function describePayoff(report: RunReport): string {
   const restoreSeconds = report.caches.reduce(
@@ -164,10 +171,9 @@ export function describePayoff(report: RunReport): string {
   if (report.coldCompileSeconds === undefined)
     return `${cost} ${compile}; no cold build recorded to compare with.`;
   const saved = report.coldCompileSeconds - report.compileSeconds;
-  return (
-    `${cost} ${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last cold build: ` +
-    `${saved.toFixed(1)} s saved.`
-  );
+  const comparison = `${compile} against ${report.coldCompileSeconds.toFixed(1)} s in the last build without a restored build cache`;
+  if (saved <= 0) return `${cost} ${comparison}: no time saved in this run.`;
+  return `${cost} ${comparison}: ${saved.toFixed(1)} s saved.`;
 }
 
 /** Shortens `sha256:<64 hex>` to the 12 hex digits that `docker image ls` prints. */
