@@ -60,3 +60,10 @@ describe('goCompileSeconds', () => {
     expect(goCompileSeconds(parseBuildSteps(text))).toBeUndefined();
   });
 });
+
+describe('goCompileSeconds exec form', () => {
+  test('JSON array RUN counts', () => {
+    const text = '#7 [build 3/3] RUN ["go", "build", "-o", "/src/app", "."]\n#7 DONE 3.5s\n';
+    expect(goCompileSeconds(parseBuildSteps(text))).toBe(3.5);
+  });
+});

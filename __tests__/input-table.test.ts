@@ -89,6 +89,8 @@ const rejected: Array<[string, Record<string, string>, string]> = [
     { 'cache-key-prefix': 'p'.repeat(101) },
     "Invalid input 'cache-key-prefix'",
   ],
+  ['cache-timeout not a number', { 'cache-timeout': '5m' }, "Invalid input 'cache-timeout': '5m'"],
+  ['cache-timeout zero', { 'cache-timeout': '0' }, "Invalid input 'cache-timeout': '0'"],
   ['cache-save unknown', { 'cache-save': 'sometimes' }, "Invalid input 'cache-save': 'sometimes'"],
   [
     'cache-mounts relative',

@@ -87,9 +87,15 @@ describeWithDocker('faults and unusual Dockerfiles', () => {
       );
     });
 
+    test('seed warns about the image', () => {
+      expect(run.main.stdout).toContain(
+        `::warning::Go build cache mount /root/.cache/go-build was not seeded: the base image ${noShellImage} of the stage at line 4 has no /bin/sh, tar, cp, find or grep`,
+      );
+    });
+
     test('export warns about the image', () => {
       expect(run.main.stdout).toContain(
-        `::warning::Go build cache mount /root/.cache/go-build was not exported: the base image ${noShellImage} of the stage at line 4 has no /bin/sh, cp and find`,
+        `::warning::Go build cache mount /root/.cache/go-build was not exported: the base image ${noShellImage} of the stage at line 4 has no /bin/sh, tar, cp, find or grep`,
       );
     });
 

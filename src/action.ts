@@ -128,6 +128,7 @@ export async function runMain(): Promise<void> {
         dockerPlan,
         session.hostDirectories,
         inputs.builder,
+        inputs.cacheTimeoutSeconds * 1000,
       );
     }
 

@@ -13,6 +13,7 @@ export const Input = {
   Cache: 'cache',
   CacheKeyPrefix: 'cache-key-prefix',
   CacheSave: 'cache-save',
+  CacheTimeout: 'cache-timeout',
   CacheMounts: 'cache-mounts',
   VerifyModules: 'verify-modules',
   LocalCacheDir: 'local-cache-dir',

@@ -49,6 +49,8 @@ export interface ActionInputs {
   cache: boolean;
   cacheKeyPrefix: string;
   cacheSave: CacheSavePolicy;
+  /** Time limit in seconds of each cache restore and of each copy into or out of the build. */
+  cacheTimeoutSeconds: number;
   /** Run go mod verify on a restored module cache. */
   verifyModules: boolean;
   /** Extra cache mount targets mapped to a Go cache, from the cache-mounts input. */
@@ -121,6 +123,18 @@ function parseCacheKeyPrefix(value: string): string {
     );
   }
   return prefix;
+}
+
+function parseCacheTimeout(value: string): number {
+  const text = value.trim() || '600';
+  const seconds = Number(text);
+  if (!/^\d+$/.test(text) || seconds < 1 || seconds > 21600) {
+    throw new InputError(
+      `Invalid input 'cache-timeout': '${truncate(value)}'. Use a whole number of seconds from 1 ` +
+        'to 21600, for example 300.',
+    );
+  }
+  return seconds;
 }
 
 function parseCacheSave(value: string): CacheSavePolicy {
@@ -246,6 +260,7 @@ export function getInputs(): ActionInputs {
     cache: parseBoolean(Input.Cache, core.getInput(Input.Cache), true),
     cacheKeyPrefix: parseCacheKeyPrefix(core.getInput(Input.CacheKeyPrefix) || 'go-buildx'),
     cacheSave: parseCacheSave(core.getInput(Input.CacheSave)),
+    cacheTimeoutSeconds: parseCacheTimeout(core.getInput(Input.CacheTimeout)),
     verifyModules: parseBoolean(Input.VerifyModules, core.getInput(Input.VerifyModules), true),
     cacheMounts: parseManualMountTargets(parseList(core.getInput(Input.CacheMounts), false)),
     secrets,

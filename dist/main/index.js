@@ -42756,6 +42756,8 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/docker/buildx.ts
 
 
@@ -42922,6 +42924,7 @@ function makeWritable(directory) {
 
 
 
+
 /**
  * Name of the file that marks when a build cache mount was seeded. Seeded files get its
  * modification time, two hours in the past; Go moves the modification time of each build cache
@@ -43081,7 +43084,7 @@ function directorySize(directory) {
  * Runs a generated build with `--output type=local`. The nonce build argument changes the
  * cache key of the RUN step, so BuildKit never answers a transfer from its layer cache.
  */
-async function runTransferBuild(dockerfileText, context, outputDirectory, builder) {
+async function runTransferBuild(dockerfileText, context, outputDirectory, builder, timeoutMs) {
     const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-transfer-'));
     const dockerfilePath = external_node_path_namespaceObject.join(workDirectory, 'Dockerfile');
     external_node_fs_namespaceObject.writeFileSync(dockerfilePath, dockerfileText);
@@ -43091,20 +43094,48 @@ async function runTransferBuild(dockerfileText, context, outputDirectory, builde
     args.push('--file', dockerfilePath, '--build-arg', `GO_BUILDX_NONCE=${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2)}`, '--output', `type=local,dest=${outputDirectory}`, context);
     core_debug(`Transfer build:\n${dockerfileText}\ndocker ${JSON.stringify(args)}`);
     try {
-        const result = await getExecOutput('docker', args, {
-            silent: true,
-            ignoreReturnCode: true,
-        });
-        return { exitCode: result.exitCode, output: result.stdout + result.stderr };
+        return await runWithTimeout('docker', args, timeoutMs);
     }
     finally {
         external_node_fs_namespaceObject.rmSync(workDirectory, { recursive: true, force: true });
     }
 }
+/**
+ * Runs a command and collects its output. After `timeoutMs` the command gets SIGTERM, and
+ * SIGKILL 10 s later: a Buildx export that writes to a full disk was seen to hang instead of
+ * failing.
+ */
+function runWithTimeout(command, args, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk.toString()));
+        child.stderr.on('data', (chunk) => (output += chunk.toString()));
+        let timedOut = false;
+        let killTimer;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        }, timeoutMs);
+        child.on('error', reject);
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            if (timedOut)
+                output += `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
+            resolve({ exitCode: timedOut ? 124 : (code ?? 1), output });
+        });
+    });
+}
 /** Runtime errors of a base image without a shell or the file tools the transfers use. */
 const MISSING_TOOL = /"\/bin\/sh": stat \/bin\/sh: no such file|\/bin\/sh: not found|executable file not found in \$PATH|\b(?:cp|find|chown|touch|rm|tar|grep|mkdir): not found/;
 /** Explains a failed transfer build; a base image without a shell is the usual cause. */
 function describeTransferFailure(found, output) {
+    if (/\ntimed out after \d+ s$/.test(output)) {
+        return `the generated build ${output.slice(output.lastIndexOf('\n') + 1)} (input 'cache-timeout')`;
+    }
     if (MISSING_TOOL.test(output)) {
         return (`the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
             'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
@@ -43116,7 +43147,7 @@ function describeTransferFailure(found, output) {
  * Fills the given BuildKit cache mounts from their runner directories with one generated
  * build, before the main build. All mounts must share a base image.
  */
-async function runSeedBuild(transfers, builder, seedId) {
+async function runSeedBuild(transfers, builder, seedId, timeoutMs) {
     const started = Date.now();
     const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
     const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
@@ -43128,7 +43159,7 @@ async function runSeedBuild(transfers, builder, seedId) {
             bytes += external_node_fs_namespaceObject.statSync(archive).size;
         }
         const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
-        const result = await runTransferBuild(dockerfile, context, outputDirectory, builder);
+        const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
         const seconds = (Date.now() - started) / 1000;
         if (result.exitCode !== 0) {
             const problem = describeTransferFailure(transfers[0].found, result.output);
@@ -43147,13 +43178,13 @@ async function runSeedBuild(transfers, builder, seedId) {
  * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
  * directory is changed only when the export succeeded.
  */
-async function exportCacheMount(found, hostDirectory, builder, seedId) {
+async function exportCacheMount(found, hostDirectory, builder, seedId, timeoutMs) {
     const started = Date.now();
     const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-export-context-'));
     const outputDirectory = `${hostDirectory}.export-${process.pid}`;
     external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     try {
-        const result = await runTransferBuild(exportDockerfile(found, seedId), emptyContext, outputDirectory, builder);
+        const result = await runTransferBuild(exportDockerfile(found, seedId), emptyContext, outputDirectory, builder, timeoutMs);
         const seconds = (Date.now() - started) / 1000;
         if (result.exitCode !== 0) {
             const problem = describeTransferFailure(found, result.output);
@@ -43270,7 +43301,7 @@ function dockerBuildIdentity(baseImage, imageId, platforms) {
  * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
  * base image (usually one in all). Failures become warnings.
  */
-async function seedCacheMounts(plan, hostDirectories, builder) {
+async function seedCacheMounts(plan, hostDirectories, builder, timeoutMs) {
     const seedId = external_node_crypto_.randomBytes(8).toString('hex');
     const groups = new Map();
     for (const kind of ['modules', 'build']) {
@@ -43290,7 +43321,7 @@ async function seedCacheMounts(plan, hostDirectories, builder) {
     }
     const results = {};
     for (const transfers of groups.values()) {
-        const result = await runSeedBuild(transfers, builder, seedId);
+        const result = await runSeedBuild(transfers, builder, seedId, timeoutMs);
         for (const { found, hostDirectory } of transfers) {
             results[found.kind] = {
                 ...result,
@@ -43313,13 +43344,13 @@ async function seedCacheMounts(plan, hostDirectories, builder) {
  * save them. The module mount is exported only when `exportModules` is set, because the
  * runner's own `go mod download` already filled GOMODCACHE.
  */
-async function exportCacheMounts(plan, hostDirectories, builder, exportModules, seeds) {
+async function exportCacheMounts(plan, hostDirectories, builder, exportModules, seeds, timeoutMs) {
     const results = {};
     for (const kind of ['modules', 'build']) {
         const found = plan.mounts[kind];
         if (!found || (kind === 'modules' && !exportModules))
             continue;
-        const result = await exportCacheMount(found, hostDirectories[kind], builder, seeds[kind]?.seedId ?? '');
+        const result = await exportCacheMount(found, hostDirectories[kind], builder, seeds[kind]?.seedId ?? '', timeoutMs);
         results[kind] = result;
         if (result.ok) {
             info(`Go ${kind} cache mount ${found.mount.target} exported: ` +
@@ -100026,17 +100057,53 @@ function saveCacheV2(paths_1, key_1, options_1) {
 
 /** The GitHub Actions cache service, through @actions/cache. */
 class backend_ActionsCacheBackend {
+    timeoutMs;
     name = 'actions';
-    async restore(paths, primaryKey, restoreKeys) {
-        return restoreCache(paths, primaryKey, restoreKeys);
+    /** `timeoutMs` limits each restore; @actions/cache's own limit is 3 minutes per request try. */
+    constructor(timeoutMs = 600_000) {
+        this.timeoutMs = timeoutMs;
     }
+    /**
+     * Restores through @actions/cache. The library reports a failed lookup, download or
+     * extraction only as a warning and a miss, and a failed extraction can leave part of the
+     * archive on disk. Paths that were empty before are therefore emptied again when nothing was
+     * restored, so no partial cache reaches the build.
+     */
+    async restore(paths, primaryKey, restoreKeys) {
+        const emptyBefore = backend_includedPaths(paths).filter((cachePath) => !hasContent(cachePath));
+        let matchedKey;
+        let failure;
+        try {
+            matchedKey = await withTimeout(restoreCache(paths, primaryKey, restoreKeys), this.timeoutMs, 'the restore');
+        }
+        catch (error) {
+            failure = error;
+        }
+        if (matchedKey === undefined) {
+            const partial = emptyBefore.filter((cachePath) => hasContent(cachePath));
+            for (const cachePath of partial) {
+                makeWritable(cachePath);
+                external_node_fs_namespaceObject.rmSync(cachePath, { recursive: true, force: true });
+            }
+            if (partial.length > 0) {
+                throw new Error('the download or extraction of the cache entry failed; the partly restored files in ' +
+                    `${partial.join(', ')} were removed`);
+            }
+        }
+        if (failure !== undefined)
+            throw failure;
+        return matchedKey;
+    }
+    /**
+     * Saves through @actions/cache and confirms the entry with a lookup, because the library
+     * returns a cache id even when the upload or the commit failed, having only logged a warning.
+     */
     async save(paths, key) {
         try {
-            // saveCache logs most failures as warnings and returns -1 instead of throwing.
             const cacheId = await cache_saveCache(paths, key);
-            if (cacheId === -1)
+            if (cacheId === -1) {
                 throw new Error('the cache service did not accept the entry (see the warning above)');
-            return true;
+            }
         }
         catch (error) {
             // Another job saved the same key first; that entry is as good as ours.
@@ -100046,6 +100113,37 @@ class backend_ActionsCacheBackend {
             }
             throw error;
         }
+        const found = await restoreCache([...paths], key, [], { lookupOnly: true });
+        if (found !== key) {
+            throw new Error('the cache service did not store the entry (see the warning above)');
+        }
+        return true;
+    }
+}
+/**
+ * Rejects when `promise` takes longer than `timeoutMs`. NOTE: @actions/cache cannot be
+ * cancelled, so a restore that times out goes on in the background and may still extract
+ * files later; the main step ends the process when it is done, which stops it.
+ */
+async function withTimeout(promise, timeoutMs, what) {
+    let timer;
+    const timeout = new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${Math.round(timeoutMs / 1000)} s (input 'cache-timeout')`)), timeoutMs);
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function hasContent(cachePath) {
+    try {
+        const stat = external_node_fs_namespaceObject.statSync(cachePath);
+        return stat.isDirectory() ? external_node_fs_namespaceObject.readdirSync(cachePath).length > 0 : true;
+    }
+    catch {
+        return false;
     }
 }
 /**
@@ -100139,9 +100237,9 @@ function backend_includedPaths(paths) {
  * Chooses the Actions cache service where the runner configures it, and the local directory
  * everywhere else.
  */
-function selectCacheBackend(localCacheDir) {
+function selectCacheBackend(localCacheDir, timeoutMs) {
     if (isFeatureAvailable())
-        return new backend_ActionsCacheBackend();
+        return new backend_ActionsCacheBackend(timeoutMs);
     return new backend_LocalCacheBackend(localCacheDir);
 }
 
@@ -100179,8 +100277,12 @@ async function restoreGoCaches(backend, caches) {
                 `${goCache.restoreSeconds.toFixed(1)} s, ${backend.name} backend).`);
         }
         else {
+            // @actions/cache turns a failed lookup or download into a warning and a miss.
+            const hint = backend.name === 'actions'
+                ? "; a 'Failed to restore' warning above means the cache service failed"
+                : '';
             info(`Go ${goCache.name} cache missed: no entry for ${goCache.primaryKey} ` +
-                `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend).`);
+                `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend${hint}).`);
         }
     }
 }
@@ -100525,7 +100627,7 @@ function resolveBaseImage(dockerfile, stage) {
     }
     return current.baseImage;
 }
-const GO_COMPILE_COMMAND = /\bgo\s+(?:build|install)\b/;
+const GO_COMPILE_COMMAND = /\bgo["',\s]+(?:build|install)\b/;
 /** Returns the first stage with a RUN that runs go build or go install, if there is one. */
 function findGoBuildStage(dockerfile) {
     return dockerfile.stages.find((stage) => stage.runs.some((run) => GO_COMPILE_COMMAND.test(run.command)));
@@ -100679,6 +100781,7 @@ const Input = {
     Cache: 'cache',
     CacheKeyPrefix: 'cache-key-prefix',
     CacheSave: 'cache-save',
+    CacheTimeout: 'cache-timeout',
     CacheMounts: 'cache-mounts',
     VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
@@ -106084,7 +106187,7 @@ async function verifyRestoredModules(inputs, session) {
 }
 /** Restores the Go caches and records the plan that the post step saves from. */
 async function restoreCaches(inputs, goEnv, mode, dockerPlan, report) {
-    const backend = selectCacheBackend(inputs.localCacheDir);
+    const backend = selectCacheBackend(inputs.localCacheDir, inputs.cacheTimeoutSeconds * 1000);
     const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
     await restoreGoCaches(backend, caches);
     for (const goCache of caches)
@@ -106130,7 +106233,7 @@ async function exportCaches(inputs, goEnv, dockerPlan, session, report) {
             buildCache.skipSaveReason = "the build took its Go compile steps from BuildKit's layer cache";
         plan = { ...dockerPlan, mounts: { ...dockerPlan.mounts, build: undefined } };
     }
-    const exported = await exportCacheMounts(plan, session.hostDirectories, inputs.builder, goEnv.isDefault, report.transfers.seed);
+    const exported = await exportCacheMounts(plan, session.hostDirectories, inputs.builder, goEnv.isDefault, report.transfers.seed, inputs.cacheTimeoutSeconds * 1000);
     report.transfers.export = exported;
     for (const goCache of session.plan.caches) {
         const result = exported[goCache.name];
@@ -106198,7 +106301,8 @@ function parseBuildSteps(log) {
     return [...steps.values()].filter((step) => step.name !== '');
 }
 const RUN_STEP = /^\[[^\]]*\] RUN /;
-const GO_COMPILE = /\bgo\s+(?:build|install|test)\b/;
+// Shell form (go build) and exec form (["go", "build", ...]) of a RUN that compiles Go.
+const GO_COMPILE = /\bgo["',\s]+(?:build|install|test)\b/;
 /**
  * Returns the total seconds of the RUN steps that compile Go (go build, go install or
  * go test), or undefined when the build had none that ran.
@@ -107546,6 +107650,15 @@ function parseCacheKeyPrefix(value) {
     }
     return prefix;
 }
+function parseCacheTimeout(value) {
+    const text = value.trim() || '600';
+    const seconds = Number(text);
+    if (!/^\d+$/.test(text) || seconds < 1 || seconds > 21600) {
+        throw new InputError(`Invalid input 'cache-timeout': '${truncate(value)}'. Use a whole number of seconds from 1 ` +
+            'to 21600, for example 300.');
+    }
+    return seconds;
+}
 function parseCacheSave(value) {
     const policy = value.trim() || 'default-branch';
     if (!CACHE_SAVE_POLICIES.includes(policy)) {
@@ -107637,6 +107750,7 @@ function getInputs() {
         cache: parseBoolean(Input.Cache, getInput(Input.Cache), true),
         cacheKeyPrefix: parseCacheKeyPrefix(getInput(Input.CacheKeyPrefix) || 'go-buildx'),
         cacheSave: parseCacheSave(getInput(Input.CacheSave)),
+        cacheTimeoutSeconds: parseCacheTimeout(getInput(Input.CacheTimeout)),
         verifyModules: parseBoolean(Input.VerifyModules, getInput(Input.VerifyModules), true),
         cacheMounts: parseManualMountTargets(parseList(getInput(Input.CacheMounts), false)),
         secrets,
@@ -107676,8 +107790,6 @@ function preflight_isDirectory(directory) {
     return external_node_fs_namespaceObject.existsSync(directory) && external_node_fs_namespaceObject.statSync(directory).isDirectory();
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -108976,7 +109088,7 @@ async function runMain() {
         if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
             await runGoModVendor(inputs.workingDirectory);
         if (session) {
-            report.transfers.seed = await seedCacheMounts(dockerPlan, session.hostDirectories, inputs.builder);
+            report.transfers.seed = await seedCacheMounts(dockerPlan, session.hostDirectories, inputs.builder, inputs.cacheTimeoutSeconds * 1000);
         }
         try {
             await buildAndMeasure(inputs, dockerPlan, report);
@@ -109187,5 +109299,7 @@ async function writeSummarySafely(report) {
 
 ;// CONCATENATED MODULE: ./src/main.ts
 
-void runMain();
+// A cache restore that timed out may still run inside @actions/cache, which cannot be
+// cancelled; ending the process stops it. process.exitCode keeps a failure set by setFailed.
+void runMain().finally(() => process.exit());
 

@@ -98616,17 +98616,53 @@ function makeWritable(directory) {
 
 /** The GitHub Actions cache service, through @actions/cache. */
 class ActionsCacheBackend {
+    timeoutMs;
     name = 'actions';
-    async restore(paths, primaryKey, restoreKeys) {
-        return restoreCache(paths, primaryKey, restoreKeys);
+    /** `timeoutMs` limits each restore; @actions/cache's own limit is 3 minutes per request try. */
+    constructor(timeoutMs = 600_000) {
+        this.timeoutMs = timeoutMs;
     }
+    /**
+     * Restores through @actions/cache. The library reports a failed lookup, download or
+     * extraction only as a warning and a miss, and a failed extraction can leave part of the
+     * archive on disk. Paths that were empty before are therefore emptied again when nothing was
+     * restored, so no partial cache reaches the build.
+     */
+    async restore(paths, primaryKey, restoreKeys) {
+        const emptyBefore = includedPaths(paths).filter((cachePath) => !hasContent(cachePath));
+        let matchedKey;
+        let failure;
+        try {
+            matchedKey = await withTimeout(restoreCache(paths, primaryKey, restoreKeys), this.timeoutMs, 'the restore');
+        }
+        catch (error) {
+            failure = error;
+        }
+        if (matchedKey === undefined) {
+            const partial = emptyBefore.filter((cachePath) => hasContent(cachePath));
+            for (const cachePath of partial) {
+                makeWritable(cachePath);
+                external_node_fs_namespaceObject.rmSync(cachePath, { recursive: true, force: true });
+            }
+            if (partial.length > 0) {
+                throw new Error('the download or extraction of the cache entry failed; the partly restored files in ' +
+                    `${partial.join(', ')} were removed`);
+            }
+        }
+        if (failure !== undefined)
+            throw failure;
+        return matchedKey;
+    }
+    /**
+     * Saves through @actions/cache and confirms the entry with a lookup, because the library
+     * returns a cache id even when the upload or the commit failed, having only logged a warning.
+     */
     async save(paths, key) {
         try {
-            // saveCache logs most failures as warnings and returns -1 instead of throwing.
             const cacheId = await cache_saveCache(paths, key);
-            if (cacheId === -1)
+            if (cacheId === -1) {
                 throw new Error('the cache service did not accept the entry (see the warning above)');
-            return true;
+            }
         }
         catch (error) {
             // Another job saved the same key first; that entry is as good as ours.
@@ -98636,6 +98672,37 @@ class ActionsCacheBackend {
             }
             throw error;
         }
+        const found = await restoreCache([...paths], key, [], { lookupOnly: true });
+        if (found !== key) {
+            throw new Error('the cache service did not store the entry (see the warning above)');
+        }
+        return true;
+    }
+}
+/**
+ * Rejects when `promise` takes longer than `timeoutMs`. NOTE: @actions/cache cannot be
+ * cancelled, so a restore that times out goes on in the background and may still extract
+ * files later; the main step ends the process when it is done, which stops it.
+ */
+async function withTimeout(promise, timeoutMs, what) {
+    let timer;
+    const timeout = new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${Math.round(timeoutMs / 1000)} s (input 'cache-timeout')`)), timeoutMs);
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+function hasContent(cachePath) {
+    try {
+        const stat = external_node_fs_namespaceObject.statSync(cachePath);
+        return stat.isDirectory() ? external_node_fs_namespaceObject.readdirSync(cachePath).length > 0 : true;
+    }
+    catch {
+        return false;
     }
 }
 /**
@@ -98729,9 +98796,9 @@ function includedPaths(paths) {
  * Chooses the Actions cache service where the runner configures it, and the local directory
  * everywhere else.
  */
-function selectCacheBackend(localCacheDir) {
+function selectCacheBackend(localCacheDir, timeoutMs) {
     if (cache.isFeatureAvailable())
-        return new ActionsCacheBackend();
+        return new ActionsCacheBackend(timeoutMs);
     return new LocalCacheBackend(localCacheDir);
 }
 
@@ -98769,8 +98836,12 @@ async function restoreGoCaches(backend, caches) {
                 `${goCache.restoreSeconds.toFixed(1)} s, ${backend.name} backend).`);
         }
         else {
+            // @actions/cache turns a failed lookup or download into a warning and a miss.
+            const hint = backend.name === 'actions'
+                ? "; a 'Failed to restore' warning above means the cache service failed"
+                : '';
             core.info(`Go ${goCache.name} cache missed: no entry for ${goCache.primaryKey} ` +
-                `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend).`);
+                `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend${hint}).`);
         }
     }
 }
@@ -98855,6 +98926,7 @@ const Input = {
     Cache: 'cache',
     CacheKeyPrefix: 'cache-key-prefix',
     CacheSave: 'cache-save',
+    CacheTimeout: 'cache-timeout',
     CacheMounts: 'cache-mounts',
     VerifyModules: 'verify-modules',
     LocalCacheDir: 'local-cache-dir',
@@ -98939,5 +99011,11 @@ async function saveSizeReport(backend) {
 
 ;// CONCATENATED MODULE: ./src/post.ts
 
+
+// @actions/cache 6.3.0 can throw from a stream's error handler after a failed upload, outside
+// any promise the post step awaits; that must not fail the job.
+process.on('uncaughtException', (error) => {
+    warning(`Saving the Go caches failed: ${error.message}`);
+});
 void runPost();
 

@@ -18,21 +18,59 @@ export interface CacheBackend {
 export class ActionsCacheBackend implements CacheBackend {
   readonly name = 'actions';
 
+  /** `timeoutMs` limits each restore; @actions/cache's own limit is 3 minutes per request try. */
+  constructor(readonly timeoutMs = 600_000) {}
+
+  /**
+   * Restores through @actions/cache. The library reports a failed lookup, download or
+   * extraction only as a warning and a miss, and a failed extraction can leave part of the
+   * archive on disk. Paths that were empty before are therefore emptied again when nothing was
+   * restored, so no partial cache reaches the build.
+   */
   async restore(
     paths: string[],
     primaryKey: string,
     restoreKeys: string[],
   ): Promise<string | undefined> {
-    return cache.restoreCache(paths, primaryKey, restoreKeys);
+    const emptyBefore = includedPaths(paths).filter((cachePath) => !hasContent(cachePath));
+    let matchedKey: string | undefined;
+    let failure: unknown;
+    try {
+      matchedKey = await withTimeout(
+        cache.restoreCache(paths, primaryKey, restoreKeys),
+        this.timeoutMs,
+        'the restore',
+      );
+    } catch (error) {
+      failure = error;
+    }
+    if (matchedKey === undefined) {
+      const partial = emptyBefore.filter((cachePath) => hasContent(cachePath));
+      for (const cachePath of partial) {
+        makeWritable(cachePath);
+        fs.rmSync(cachePath, { recursive: true, force: true });
+      }
+      if (partial.length > 0) {
+        throw new Error(
+          'the download or extraction of the cache entry failed; the partly restored files in ' +
+            `${partial.join(', ')} were removed`,
+        );
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return matchedKey;
   }
 
+  /**
+   * Saves through @actions/cache and confirms the entry with a lookup, because the library
+   * returns a cache id even when the upload or the commit failed, having only logged a warning.
+   */
   async save(paths: string[], key: string): Promise<boolean> {
     try {
-      // saveCache logs most failures as warnings and returns -1 instead of throwing.
       const cacheId = await cache.saveCache(paths, key);
-      if (cacheId === -1)
+      if (cacheId === -1) {
         throw new Error('the cache service did not accept the entry (see the warning above)');
-      return true;
+      }
     } catch (error) {
       // Another job saved the same key first; that entry is as good as ours.
       if (error instanceof cache.ReserveCacheError) {
@@ -41,6 +79,45 @@ export class ActionsCacheBackend implements CacheBackend {
       }
       throw error;
     }
+    const found = await cache.restoreCache([...paths], key, [], { lookupOnly: true });
+    if (found !== key) {
+      throw new Error('the cache service did not store the entry (see the warning above)');
+    }
+    return true;
+  }
+}
+
+/**
+ * Rejects when `promise` takes longer than `timeoutMs`. NOTE: @actions/cache cannot be
+ * cancelled, so a restore that times out goes on in the background and may still extract
+ * files later; the main step ends the process when it is done, which stops it.
+ */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${what} timed out after ${Math.round(timeoutMs / 1000)} s (input 'cache-timeout')`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function hasContent(cachePath: string): boolean {
+  try {
+    const stat = fs.statSync(cachePath);
+    return stat.isDirectory() ? fs.readdirSync(cachePath).length > 0 : true;
+  } catch {
+    return false;
   }
 }
 
@@ -136,7 +213,7 @@ export function includedPaths(paths: string[]): string[] {
  * Chooses the Actions cache service where the runner configures it, and the local directory
  * everywhere else.
  */
-export function selectCacheBackend(localCacheDir: string): CacheBackend {
-  if (cache.isFeatureAvailable()) return new ActionsCacheBackend();
+export function selectCacheBackend(localCacheDir: string, timeoutMs?: number): CacheBackend {
+  if (cache.isFeatureAvailable()) return new ActionsCacheBackend(timeoutMs);
   return new LocalCacheBackend(localCacheDir);
 }

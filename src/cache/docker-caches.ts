@@ -118,6 +118,7 @@ export async function seedCacheMounts(
   plan: DockerCachePlan,
   hostDirectories: Record<GoCacheKind, string>,
   builder: string,
+  timeoutMs: number,
 ): Promise<TransferResults> {
   const seedId = crypto.randomBytes(8).toString('hex');
   const groups = new Map<string, MountTransfer[]>();
@@ -138,7 +139,7 @@ export async function seedCacheMounts(
 
   const results: TransferResults = {};
   for (const transfers of groups.values()) {
-    const result = await runSeedBuild(transfers, builder, seedId);
+    const result = await runSeedBuild(transfers, builder, seedId, timeoutMs);
     for (const { found, hostDirectory } of transfers) {
       results[found.kind] = {
         ...result,
@@ -171,6 +172,7 @@ export async function exportCacheMounts(
   builder: string,
   exportModules: boolean,
   seeds: TransferResults,
+  timeoutMs: number,
 ): Promise<TransferResults> {
   const results: TransferResults = {};
   for (const kind of ['modules', 'build'] as const) {
@@ -181,6 +183,7 @@ export async function exportCacheMounts(
       hostDirectories[kind],
       builder,
       seeds[kind]?.seedId ?? '',
+      timeoutMs,
     );
     results[kind] = result;
     if (result.ok) {

@@ -68,9 +68,14 @@ export async function restoreGoCaches(backend: CacheBackend, caches: GoCache[]):
           `${goCache.restoreSeconds.toFixed(1)} s, ${backend.name} backend).`,
       );
     } else {
+      // @actions/cache turns a failed lookup or download into a warning and a miss.
+      const hint =
+        backend.name === 'actions'
+          ? "; a 'Failed to restore' warning above means the cache service failed"
+          : '';
       core.info(
         `Go ${goCache.name} cache missed: no entry for ${goCache.primaryKey} ` +
-          `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend).`,
+          `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend${hint}).`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -205,6 +206,7 @@ async function runTransferBuild(
   context: string,
   outputDirectory: string,
   builder: string,
+  timeoutMs: number,
 ): Promise<{ exitCode: number; output: string }> {
   const workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-transfer-'));
   const dockerfilePath = path.join(workDirectory, 'Dockerfile');
@@ -222,14 +224,42 @@ async function runTransferBuild(
   );
   core.debug(`Transfer build:\n${dockerfileText}\ndocker ${JSON.stringify(args)}`);
   try {
-    const result = await exec.getExecOutput('docker', args, {
-      silent: true,
-      ignoreReturnCode: true,
-    });
-    return { exitCode: result.exitCode, output: result.stdout + result.stderr };
+    return await runWithTimeout('docker', args, timeoutMs);
   } finally {
     fs.rmSync(workDirectory, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs a command and collects its output. After `timeoutMs` the command gets SIGTERM, and
+ * SIGKILL 10 s later: a Buildx export that writes to a full disk was seen to hang instead of
+ * failing.
+ */
+function runWithTimeout(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (timedOut) output += `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
+      resolve({ exitCode: timedOut ? 124 : (code ?? 1), output });
+    });
+  });
 }
 
 /** Runtime errors of a base image without a shell or the file tools the transfers use. */
@@ -238,6 +268,9 @@ const MISSING_TOOL =
 
 /** Explains a failed transfer build; a base image without a shell is the usual cause. */
 function describeTransferFailure(found: GoCacheMount, output: string): string {
+  if (/\ntimed out after \d+ s$/.test(output)) {
+    return `the generated build ${output.slice(output.lastIndexOf('\n') + 1)} (input 'cache-timeout')`;
+  }
   if (MISSING_TOOL.test(output)) {
     return (
       `the base image ${found.baseImage} of the stage at line ${found.line} has no /bin/sh, ` +
@@ -256,6 +289,7 @@ export async function runSeedBuild(
   transfers: MountTransfer[],
   builder: string,
   seedId: string,
+  timeoutMs: number,
 ): Promise<TransferResult> {
   const started = Date.now();
   const context = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-'));
@@ -272,7 +306,7 @@ export async function runSeedBuild(
       new Date(),
       seedId,
     );
-    const result = await runTransferBuild(dockerfile, context, outputDirectory, builder);
+    const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
     const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {
       const problem = describeTransferFailure(transfers[0].found, result.output);
@@ -296,6 +330,7 @@ export async function exportCacheMount(
   hostDirectory: string,
   builder: string,
   seedId: string,
+  timeoutMs: number,
 ): Promise<TransferResult> {
   const started = Date.now();
   const emptyContext = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-export-context-'));
@@ -307,6 +342,7 @@ export async function exportCacheMount(
       emptyContext,
       outputDirectory,
       builder,
+      timeoutMs,
     );
     const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {

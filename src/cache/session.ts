@@ -52,7 +52,7 @@ export async function restoreCaches(
   dockerPlan: DockerCachePlan,
   report: RunReport,
 ): Promise<CacheSession> {
-  const backend = selectCacheBackend(inputs.localCacheDir);
+  const backend = selectCacheBackend(inputs.localCacheDir, inputs.cacheTimeoutSeconds * 1000);
   const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
   await restoreGoCaches(backend, caches);
   for (const goCache of caches) goCache.restoredBytes = directorySize(goCache.paths[0]);
@@ -117,6 +117,7 @@ export async function exportCaches(
     inputs.builder,
     goEnv.isDefault,
     report.transfers.seed,
+    inputs.cacheTimeoutSeconds * 1000,
   );
   report.transfers.export = exported;
   for (const goCache of session.plan.caches) {

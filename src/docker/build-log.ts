@@ -51,7 +51,8 @@ export function parseBuildSteps(log: string): BuildStep[] {
 }
 
 const RUN_STEP = /^\[[^\]]*\] RUN /;
-const GO_COMPILE = /\bgo\s+(?:build|install|test)\b/;
+// Shell form (go build) and exec form (["go", "build", ...]) of a RUN that compiles Go.
+const GO_COMPILE = /\bgo["',\s]+(?:build|install|test)\b/;
 
 /**
  * Returns the total seconds of the RUN steps that compile Go (go build, go install or

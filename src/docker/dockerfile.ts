@@ -350,7 +350,7 @@ export function resolveBaseImage(dockerfile: ParsedDockerfile, stage: Stage): st
   return current.baseImage;
 }
 
-const GO_COMPILE_COMMAND = /\bgo\s+(?:build|install)\b/;
+const GO_COMPILE_COMMAND = /\bgo["',\s]+(?:build|install)\b/;
 
 /** Returns the first stage with a RUN that runs go build or go install, if there is one. */
 export function findGoBuildStage(dockerfile: ParsedDockerfile): Stage | undefined {
