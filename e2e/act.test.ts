@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BuildStep, parseBuildSteps } from '../src/docker/build-log.js';
 import {
   describeWithDocker,
   docker,
@@ -122,6 +123,19 @@ function parsePrintedOutputs(log: string): Record<string, string> {
   return outputs;
 }
 
+/** Returns the BuildKit step that ran go build, from a step log with act's line prefixes. */
+function goBuildStep(log: string): BuildStep {
+  const buildKitLog = log
+    .split('\n')
+    .map((line) => line.replace(/^\[[^\]]+\]\s+\|\s?/, ''))
+    .join('\n');
+  const step = parseBuildSteps(buildKitLog).find((candidate) =>
+    / RUN .*go build/.test(candidate.name),
+  );
+  if (!step) throw new Error(`No go build step in this log:\n${log.slice(-3000)}`);
+  return step;
+}
+
 /** Runs act with `args` from the project root, with its output going to `logFile`. */
 function runAct(args: string[], logFile: string): Promise<ActRun> {
   return new Promise((resolve, reject) => {
@@ -233,7 +247,7 @@ describeWithAct('example workflow under act', () => {
     const [first] = runs;
     expect(first.outputs['cache-hit']).toBe('false');
     const main = stepLog(first.log, 'Main', buildStep);
-    expect(main).toMatch(/Go modules cache missed: .* \(actions backend\)\./);
+    expect(main).toMatch(/Go modules cache missed: .* \(actions backend; [^)]*\)\./);
     expect(main).toMatch(/go mod download added [1-9]\d* module archives/);
     const post = stepLog(first.log, 'Post', buildStep);
     // @actions/cache prints 'Cache saved successfully' only after a save that worked. A failed
@@ -252,6 +266,25 @@ describeWithAct('example workflow under act', () => {
     );
     expect(main).toContain('go mod download added 0 module archives');
     expect(stepLog(second.log, 'Post', buildStep)).toContain('restored from its exact key');
+  });
+
+  test('second run compiles from the restored build cache', () => {
+    const [first, second] = runs.map((run) => goBuildStep(stepLog(run.log, 'Main', buildStep)));
+    console.log(
+      `go build step under act: fresh runner ${first.seconds} s, with restored caches ${second.seconds} s`,
+    );
+    // Both steps ran: BuildKit's layer cache was wiped before each run, so neither is CACHED.
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(false);
+    expect(first.seconds).toBeGreaterThan(0);
+    expect(second.seconds! * 4).toBeLessThan(first.seconds!);
+    const main = stepLog(runs[1].log, 'Main', buildStep);
+    expect(main).toMatch(
+      /Go build cache restored from go-buildx-gobuild-docker-\S+ \(restore-key match, [\d.]+ s, actions backend\)\./,
+    );
+    expect(main).toMatch(
+      /Go build cache mount \/root\/\.cache\/go-build \(id \/root\/\.cache\/go-build\) seeded with [1-9]/,
+    );
   });
 
   test('image runs and prints greeting', () => {

@@ -105,7 +105,7 @@ describeWithDocker('cache mounts on a fresh runner', () => {
 
   test('summary reports payoff', () => {
     expect(fresh.summary).toMatch(
-      /Go compile [\d.]+ s against [\d.]+ s in the last cold build: [\d.]+ s saved\./,
+      /Go compile [\d.]+ s against [\d.]+ s in the last build without a restored build cache: [\d.]+ s saved\./,
     );
   });
 
