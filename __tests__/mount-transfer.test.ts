@@ -58,9 +58,10 @@ describe('seedDockerfile', () => {
         '--mount=type=cache,id=/go/pkg/mod,target=/go/pkg/mod,sharing=shared,uid=1000 ' +
         '--mount=type=cache,id=/root/.cache/go-build,target=/root/.cache/go-build,sharing=shared',
     );
-    expect(text).toContain("tar -xf /go-buildx-seed/modules.tar -C '/go/pkg/mod'");
-    expect(text).toContain("tar -xf /go-buildx-seed/build.tar -C '/root/.cache/go-build'");
+    expect(text).toContain("tar -xof /go-buildx-seed/modules.tar -C '/go/pkg/mod'");
+    expect(text).toContain("tar -xof /go-buildx-seed/build.tar -C '/root/.cache/go-build'");
     expect(text).toContain("chown -R 1000:0 '/go/pkg/mod'");
+    expect(text).not.toContain("chown -R 0:0 '/root/.cache/go-build'");
     expect(text).toContain('echo "go-buildx seed $GO_BUILDX_NONCE"');
     expect(text).toContain('COPY --from=seed /go-buildx-done /');
   });
@@ -86,7 +87,7 @@ describe('seedDockerfile', () => {
     // The Dockerfile escape keeps the dollar sign, which the shell must not expand.
     const found = goCacheMount('modules', 'type=cache,target=/cache\\$HOME');
     expect(seedDockerfile([found], now, 'abc123')).toContain(
-      "tar -xf /go-buildx-seed/modules.tar -C '/cache$HOME'",
+      "tar -xof /go-buildx-seed/modules.tar -C '/cache$HOME'",
     );
   });
 });

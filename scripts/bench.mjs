@@ -227,7 +227,7 @@ function parseTransfers(stdout) {
     totals.seedMegabytes += Number(match[1]);
     totals.seedSeconds += Number(match[2]);
   }
-  for (const match of stdout.matchAll(/exported: ([\d.]+) MB in ([\d.]+) s\./g)) {
+  for (const match of stdout.matchAll(/exported: ([\d.]+) MB copied out in ([\d.]+) s/g)) {
     totals.exportMegabytes += Number(match[1]);
     totals.exportSeconds += Number(match[2]);
   }

@@ -42984,12 +42984,15 @@ function touchTimestamp(date) {
 }
 function seedCommands(found, now, seedId) {
     const target = shellQuote(found.mount.target);
-    const owner = `${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'}`;
+    // tar -o gives the files to the extracting user, root, which owns a mount without uid and
+    // gid; only a mount with its own owner needs the slower chown -R.
     const commands = [
         `mkdir -p ${target}`,
-        `tar -xf /go-buildx-seed/${found.kind}.tar -C ${target}`,
-        `chown -R ${owner} ${target}`,
+        `tar -xof /go-buildx-seed/${found.kind}.tar -C ${target}`,
     ];
+    if (found.mount.uid !== undefined || found.mount.gid !== undefined) {
+        commands.push(`chown -R ${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'} ${target}`);
+    }
     if (found.kind === 'build') {
         const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
         const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
