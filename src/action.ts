@@ -200,7 +200,7 @@ function analyzeDockerfile(
   }
   dockerPlan.finalBaseImage = finalStage ? resolveBaseImage(parsed, finalStage) : '';
   if (!inputs.cache) {
-    // The routes say how the caches would reach the build; with the caches off none do.
+    // The routes name how the caches would reach the build; with the caches off none do.
     dockerPlan.routes = [];
     dockerPlan.advice = "the caches are off (input 'cache' is false)";
     core.setOutput(Output.CacheRoutes, '');

@@ -42943,7 +42943,7 @@ const SEED_AGE_SECONDS = 2 * 60 * 60;
 function shellQuote(value) {
     return `'${value.replaceAll("'", "'\\''")}'`;
 }
-/** The `--mount=type=cache,...` flag that opens the same BuildKit cache as the Dockerfile's. */
+/** Builds the `--mount=type=cache,...` flag that opens the same BuildKit cache as the Dockerfile's. */
 function cacheMountFlag(found) {
     const { mount } = found;
     const fields = [
@@ -42984,8 +42984,8 @@ function touchTimestamp(date) {
 }
 function seedCommands(found, now, seedId) {
     const target = shellQuote(found.mount.target);
-    // tar -o gives the files to the extracting user, root, which owns a mount without uid and
-    // gid; only a mount with its own owner needs the slower chown -R.
+    // tar -o gives the files to the extracting user, root. A mount without uid and gid is owned
+    // by root, so only a mount with its own owner needs the slower chown -R.
     const commands = [
         `mkdir -p ${target}`,
         `tar -xof /go-buildx-seed/${found.kind}.tar -C ${target}`,
@@ -43006,7 +43006,7 @@ function seedCommands(found, now, seedId) {
     return commands;
 }
 /**
- * Writes the Dockerfile of the one build that fills every cache mount. The context holds one
+ * Writes the Dockerfile of the one build that fills every cache mount. The context contains one
  * tar archive per cache kind, because BuildKit sends a few large files much faster than a
  * tree of many small ones.
  */
@@ -43085,7 +43085,7 @@ function directorySize(directory) {
 }
 /**
  * Runs a generated build with `--output type=local`. The nonce build argument changes the
- * cache key of the RUN step, so BuildKit never answers a transfer from its layer cache.
+ * cache key of the RUN step, so BuildKit never takes a transfer from its layer cache.
  */
 async function runTransferBuild(dockerfileText, context, outputDirectory, builder, timeoutMs) {
     const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-transfer-'));
@@ -43177,7 +43177,7 @@ async function runSeedBuild(transfers, builder, seedId, timeoutMs) {
 }
 /**
  * Copies a BuildKit cache mount out into `hostDirectory`, after the main build. After a seeded
- * build the export holds the new files and the list of used seeded files: unused files are
+ * build the export contains the new files and the list of used seeded files: unused files are
  * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
  * directory is changed only when the export succeeded.
  */
@@ -100193,7 +100193,7 @@ class backend_LocalCacheBackend {
             .filter((cachePath) => cachePath.startsWith('!'))
             .map((cachePath) => `--exclude=${external_node_path_namespaceObject.resolve(cachePath.slice(1)).slice(1)}`);
         // Write under a temporary name and rename, so that a concurrent reader or a crash never
-        // sees half an archive.
+        // finds half an archive.
         const partial = `${archive}.${process.pid}.partial`;
         try {
             await exec_exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {
@@ -109150,7 +109150,7 @@ function analyzeDockerfile(inputs, goEnv, docker, report) {
     }
     dockerPlan.finalBaseImage = finalStage ? resolveBaseImage(parsed, finalStage) : '';
     if (!inputs.cache) {
-        // The routes say how the caches would reach the build; with the caches off none do.
+        // The routes name how the caches would reach the build; with the caches off none do.
         dockerPlan.routes = [];
         dockerPlan.advice = "the caches are off (input 'cache' is false)";
         setOutput(Output.CacheRoutes, '');

@@ -98749,7 +98749,7 @@ class LocalCacheBackend {
             .filter((cachePath) => cachePath.startsWith('!'))
             .map((cachePath) => `--exclude=${external_node_path_namespaceObject.resolve(cachePath.slice(1)).slice(1)}`);
         // Write under a temporary name and rename, so that a concurrent reader or a crash never
-        // sees half an archive.
+        // finds half an archive.
         const partial = `${archive}.${process.pid}.partial`;
         try {
             await exec_exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {

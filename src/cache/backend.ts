@@ -166,7 +166,7 @@ export class LocalCacheBackend implements CacheBackend {
       .filter((cachePath) => cachePath.startsWith('!'))
       .map((cachePath) => `--exclude=${path.resolve(cachePath.slice(1)).slice(1)}`);
     // Write under a temporary name and rename, so that a concurrent reader or a crash never
-    // sees half an archive.
+    // finds half an archive.
     const partial = `${archive}.${process.pid}.partial`;
     try {
       await exec.exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {

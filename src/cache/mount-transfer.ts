@@ -35,7 +35,7 @@ export interface TransferResult {
   bytes: number;
   /** Bytes of the runner's cache directory after an export merged into it. */
   finalBytes?: number;
-  /** Why the transfer did not happen, for the summary. */
+  /** Reason the transfer did not happen, for the summary. */
   problem?: string;
   /** Id written into the seed marker of a build cache mount, which the export checks. */
   seedId?: string;
@@ -46,7 +46,7 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-/** The `--mount=type=cache,...` flag that opens the same BuildKit cache as the Dockerfile's. */
+/** Builds the `--mount=type=cache,...` flag that opens the same BuildKit cache as the Dockerfile's. */
 export function cacheMountFlag(found: GoCacheMount): string {
   const { mount } = found;
   const fields = [
@@ -93,8 +93,8 @@ export interface MountTransfer {
 
 function seedCommands(found: GoCacheMount, now: Date, seedId: string): string[] {
   const target = shellQuote(found.mount.target);
-  // tar -o gives the files to the extracting user, root, which owns a mount without uid and
-  // gid; only a mount with its own owner needs the slower chown -R.
+  // tar -o gives the files to the extracting user, root. A mount without uid and gid is owned
+  // by root, so only a mount with its own owner needs the slower chown -R.
   const commands = [
     `mkdir -p ${target}`,
     `tar -xof /go-buildx-seed/${found.kind}.tar -C ${target}`,
@@ -120,7 +120,7 @@ function seedCommands(found: GoCacheMount, now: Date, seedId: string): string[] 
 }
 
 /**
- * Writes the Dockerfile of the one build that fills every cache mount. The context holds one
+ * Writes the Dockerfile of the one build that fills every cache mount. The context contains one
  * tar archive per cache kind, because BuildKit sends a few large files much faster than a
  * tree of many small ones.
  */
@@ -202,7 +202,7 @@ export function directorySize(directory: string): number {
 
 /**
  * Runs a generated build with `--output type=local`. The nonce build argument changes the
- * cache key of the RUN step, so BuildKit never answers a transfer from its layer cache.
+ * cache key of the RUN step, so BuildKit never takes a transfer from its layer cache.
  */
 async function runTransferBuild(
   dockerfileText: string,
@@ -324,7 +324,7 @@ export async function runSeedBuild(
 
 /**
  * Copies a BuildKit cache mount out into `hostDirectory`, after the main build. After a seeded
- * build the export holds the new files and the list of used seeded files: unused files are
+ * build the export contains the new files and the list of used seeded files: unused files are
  * removed from `hostDirectory` and the new ones added. Otherwise the export replaces it. The
  * directory is changed only when the export succeeded.
  */
