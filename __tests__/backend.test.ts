@@ -128,3 +128,31 @@ describe('LocalCacheBackend exclusions', () => {
     expect(fs.statSync(path.join(modCache, 'example.com/a@v1.0.0')).mode & 0o200).toBe(0o200);
   });
 });
+
+describe('LocalCacheBackend concurrent saves', () => {
+  test('one of two saves of a key wins', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-concurrent-'));
+    const first = path.join(work, 'first');
+    const second = path.join(work, 'second');
+    makeTree(first, { 'a.txt': 'first' });
+    makeTree(second, { 'a.txt': 'second' });
+    const store = path.join(work, 'store');
+
+    const results = await Promise.all([
+      new LocalCacheBackend(store).save([first], 'same-key'),
+      new LocalCacheBackend(store).save([second], 'same-key'),
+    ]);
+
+    expect(results.filter((saved) => saved)).toHaveLength(1);
+    expect(results.filter((saved) => !saved)).toHaveLength(1);
+    expect(fs.readdirSync(store)).toEqual(['same-key.tar']);
+    fs.rmSync(first, { recursive: true });
+    fs.rmSync(second, { recursive: true });
+    const restored = await new LocalCacheBackend(store).restore([first, second], 'same-key', []);
+    expect(restored).toBe('same-key');
+    const winner = results[0] ? first : second;
+    expect(fs.readFileSync(path.join(winner, 'a.txt'), 'utf8')).toBe(
+      results[0] ? 'first' : 'second',
+    );
+  });
+});

@@ -100058,6 +100058,7 @@ function saveCacheV2(paths_1, key_1, options_1) {
 
 
 
+
 /** The GitHub Actions cache service, through @actions/cache. */
 class backend_ActionsCacheBackend {
     timeoutMs;
@@ -100194,14 +100195,21 @@ class backend_LocalCacheBackend {
             .map((cachePath) => `--exclude=${external_node_path_namespaceObject.resolve(cachePath.slice(1)).slice(1)}`);
         // Write under a temporary name and rename, so that a concurrent reader or a crash never
         // finds half an archive.
-        const partial = `${archive}.${process.pid}.partial`;
+        const partial = `${archive}.${process.pid}-${external_node_crypto_.randomBytes(4).toString('hex')}.partial`;
         try {
             await exec_exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {
                 silent: true,
             });
-            if (external_node_fs_namespaceObject.existsSync(archive))
-                return false;
-            external_node_fs_namespaceObject.renameSync(partial, archive);
+            // link fails when the archive exists, so of two runs saving one key at once exactly
+            // one wins, where rename would let the later one replace the earlier entry.
+            try {
+                external_node_fs_namespaceObject.linkSync(partial, archive);
+            }
+            catch (error) {
+                if (error.code === 'EEXIST')
+                    return false;
+                throw error;
+            }
         }
         finally {
             external_node_fs_namespaceObject.rmSync(partial, { force: true });

@@ -1,6 +1,7 @@
 import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import * as exec from '@actions/exec';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeWritable } from '../fs-utils.js';
@@ -167,13 +168,19 @@ export class LocalCacheBackend implements CacheBackend {
       .map((cachePath) => `--exclude=${path.resolve(cachePath.slice(1)).slice(1)}`);
     // Write under a temporary name and rename, so that a concurrent reader or a crash never
     // finds half an archive.
-    const partial = `${archive}.${process.pid}.partial`;
+    const partial = `${archive}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.partial`;
     try {
       await exec.exec('tar', ['-cf', partial, ...excludes, '-C', '/', ...members], {
         silent: true,
       });
-      if (fs.existsSync(archive)) return false;
-      fs.renameSync(partial, archive);
+      // link fails when the archive exists, so of two runs saving one key at once exactly
+      // one wins, where rename would let the later one replace the earlier entry.
+      try {
+        fs.linkSync(partial, archive);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      }
     } finally {
       fs.rmSync(partial, { force: true });
     }
