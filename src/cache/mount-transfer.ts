@@ -234,9 +234,10 @@ async function runTransferBuild(
 }
 
 /**
- * Runs a command and collects its output. After `timeoutMs` the command gets SIGTERM, and
- * SIGKILL 10 s later: a Buildx export that writes to a full disk was seen to hang instead of
- * failing.
+ * Runs a command and collects its output. After `timeoutMs` the command's process group gets
+ * SIGTERM, and SIGKILL 10 s later: a Buildx export that writes to a full disk was seen to hang
+ * instead of failing. The group matters because `docker buildx` runs the Buildx plugin as a
+ * child process, which would otherwise live on and keep the output pipes open.
  */
 function runWithTimeout(
   command: string,
@@ -244,23 +245,35 @@ function runWithTimeout(
   timeoutMs: number,
 ): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const killGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // The group has already exited.
+      }
+    };
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), 10_000);
     }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    // 'exit', not 'close': a killed group's pipes may close late or not at all.
+    child.on('exit', (code) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      if (timedOut) output += `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
-      resolve({ exitCode: timedOut ? 124 : (code ?? 1), output });
+      if (timedOut) {
+        killGroup('SIGKILL');
+        output += `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
+      }
+      // Leave a moment for the last output already in the pipes.
+      setTimeout(() => resolve({ exitCode: timedOut ? 124 : (code ?? 1), output }), 50);
     });
   });
 }
