@@ -10,7 +10,7 @@ export const ACTION_RUN_TIMEOUT_MS = 15 * 60 * 1000;
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Returns why no Docker engine with Buildx answers here, or '' when one does. */
+/** Returns why no Docker engine with Buildx responds here, or '' when one does. */
 function findDockerProblem(): string {
   try {
     execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'pipe' });
@@ -28,7 +28,7 @@ function findDockerProblem(): string {
 const dockerProblem = findDockerProblem();
 
 /**
- * `describe` when Docker with Buildx answers, else `describe.skip` with the reason printed.
+ * `describe` when Docker with Buildx responds, else `describe.skip` with the reason printed.
  * With GO_BUILDX_ACTION_REQUIRE_DOCKER=1 (set by .ci/run) a missing engine fails instead.
  */
 export function describeWithDocker(name: string, body: () => void): void {

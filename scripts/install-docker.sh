@@ -18,7 +18,7 @@ else
   sudo_cmd=()
 fi
 
-# An engine that already answers (Docker Desktop, a remote DOCKER_HOST, a
+# An engine that already responds (Docker Desktop, a remote DOCKER_HOST, a
 # system service) is used as it is, and nothing is installed.
 if command -v docker >/dev/null 2>&1 && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   log "Docker Engine $(docker version --format '{{.Server.Version}}') is already running"

@@ -1,4 +1,4 @@
-// ncc writes each bundle as an ES module; a package.json beside it tells Node to load it as one,
+// ncc writes each bundle as an ES module; a package.json beside it makes Node load it as one,
 // whatever package.json the action is checked out under.
 import { writeFileSync } from 'node:fs';
 

@@ -9,7 +9,7 @@
 # insecure-registries setting, and Buildx's imagetools reads localhost,
 # 127.0.0.1 and ::1 over plain HTTP, so neither needs configuration.
 #
-# Safe to run again: a registry that already answers on the address is used
+# Safe to run again: a registry that already responds on the address is used
 # as it is.
 #
 # Environment:

@@ -12,7 +12,7 @@ const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{
 const REFERENCE = new RegExp(
   `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`,
 );
-/** Longest repository name the reference grammar allows. */
+/** Maximum length of a repository name in the reference grammar. */
 const MAX_NAME_LENGTH = 255;
 
 /** Checks an image reference (an entry of `tags`, by default) against Docker's grammar. */

@@ -43388,7 +43388,7 @@ function hasEntries(directory) {
         return false;
     }
 }
-/** The runner-side directory that holds the Docker build's Go build cache between runs. */
+/** Returns the runner-side directory that keeps the Docker build's Go build cache between runs. */
 function dockerBuildCacheDirectory(runnerBuildCache) {
     return external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(runnerBuildCache), `${external_node_path_namespaceObject.basename(runnerBuildCache)}-docker`);
 }
@@ -100141,7 +100141,7 @@ class backend_ActionsCacheBackend {
 /**
  * Rejects when `promise` takes longer than `timeoutMs`. NOTE: @actions/cache cannot be
  * cancelled, so a restore that times out goes on in the background and may still extract
- * files later; the main step ends the process when it is done, which stops it.
+ * files until the main step ends the process.
  */
 async function withTimeout(promise, timeoutMs, what) {
     let timer;
@@ -106193,7 +106193,7 @@ function decideCacheSave(policy, env = process.env, context = github_context) {
 /**
  * Checks a restored module cache with go mod verify before the build uses it, and returns
  * false when it was tampered and removed. An entry restored from the exact key cannot be
- * replaced by saving again, so the warning then says how to leave it behind.
+ * replaced by saving again, so the warning then explains how to leave it behind.
  */
 async function verifyRestoredModules(inputs, session) {
     const moduleCache = session.plan.caches.find((goCache) => goCache.name === 'modules');
@@ -107054,7 +107054,7 @@ function shortImageId(imageId) {
     const hex = imageId.replace(/^sha256:/, '');
     return hex ? hex.slice(0, 12) : '–';
 }
-/** The cache facts that go into the JSON report. */
+/** Converts a cache's results to the object that goes into the JSON report. */
 function cacheSummary(goCache) {
     const summary = {
         name: goCache.name,
@@ -107543,7 +107543,7 @@ const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
-/** Longest repository name the reference grammar allows. */
+/** Maximum length of a repository name in the reference grammar. */
 const MAX_NAME_LENGTH = 255;
 /** Checks an image reference (an entry of `tags`, by default) against Docker's grammar. */
 function validateImageReference(reference, input = 'tags') {
@@ -108904,7 +108904,7 @@ async function measureBuiltImage(image) {
     if (!pushed)
         return [];
     // NOTE: a registry stores compressed layers only, so an image that was pushed but not loaded
-    // has no uncompressed size here; it is reported as 0 and budgets should use compressed sizes.
+    // has no uncompressed size here. It is reported as 0, and budgets should use compressed sizes.
     return pushed.platforms.map((platform) => ({
         platform: platform.platform,
         uncompressedBytes: 0,

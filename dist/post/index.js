@@ -98683,7 +98683,7 @@ class ActionsCacheBackend {
 /**
  * Rejects when `promise` takes longer than `timeoutMs`. NOTE: @actions/cache cannot be
  * cancelled, so a restore that times out goes on in the background and may still extract
- * files later; the main step ends the process when it is done, which stops it.
+ * files until the main step ends the process.
  */
 async function withTimeout(promise, timeoutMs, what) {
     let timer;
@@ -99021,7 +99021,7 @@ async function saveSizeReport(backend) {
 
 
 // @actions/cache 6.3.0 can throw from a stream's error handler after a failed upload, outside
-// any promise the post step awaits; that must not fail the job.
+// any promise the post step awaits. Such an error becomes a warning, so it cannot fail the job.
 process.on('uncaughtException', (error) => {
     warning(`Saving the Go caches failed: ${error.message}`);
 });

@@ -91,7 +91,7 @@ export class ActionsCacheBackend implements CacheBackend {
 /**
  * Rejects when `promise` takes longer than `timeoutMs`. NOTE: @actions/cache cannot be
  * cancelled, so a restore that times out goes on in the background and may still extract
- * files later; the main step ends the process when it is done, which stops it.
+ * files until the main step ends the process.
  */
 async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

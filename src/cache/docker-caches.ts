@@ -15,7 +15,7 @@ import {
 /** A way the runner's Go caches reach the compile inside the Docker build. */
 export type CacheRoute = 'cache-mounts' | 'vendor' | 'build-contexts';
 
-/** How the caches reach this build, decided from the Dockerfile before it runs. */
+/** Routes by which the caches reach this build, decided from the Dockerfile before it runs. */
 export interface DockerCachePlan {
   routes: CacheRoute[];
   /** The first mount of each kind; the one that is seeded and exported. */
@@ -209,7 +209,7 @@ function hasEntries(directory: string): boolean {
   }
 }
 
-/** The runner-side directory that holds the Docker build's Go build cache between runs. */
+/** Returns the runner-side directory that keeps the Docker build's Go build cache between runs. */
 export function dockerBuildCacheDirectory(runnerBuildCache: string): string {
   return path.join(path.dirname(runnerBuildCache), `${path.basename(runnerBuildCache)}-docker`);
 }

@@ -8,7 +8,7 @@ export interface GoCache extends CacheKeys {
   /** `modules` (GOMODCACHE and dep sources) or `build` (GOCACHE). */
   name: 'modules' | 'build';
   paths: string[];
-  /** Where the cache is used, for logs and the summary: `runner` or `Docker build`. */
+  /** User of the cache, for logs and the summary: `runner` or `Docker build`. */
   usedBy: 'runner' | 'Docker build';
   /** The key that restored it, or undefined on a miss or before restore. */
   matchedKey?: string;
@@ -16,11 +16,11 @@ export interface GoCache extends CacheKeys {
   /** Bytes on disk after restore, and after the build's export where there was one. */
   restoredBytes?: number;
   exportedBytes?: number;
-  /** Why the post step must not save this cache, when it must not. */
+  /** Reason the post step must not save this cache, when there is one. */
   skipSaveReason?: string;
 }
 
-/** What the main step restored, stored as state for the post step that saves it. */
+/** Restored caches and save decision, stored as state for the post step that saves them. */
 export interface CachePlan {
   backend: 'actions' | 'local';
   /** Whether this run saves caches at all, and why. */

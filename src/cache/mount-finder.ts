@@ -1,7 +1,7 @@
 import { Mount, ParsedDockerfile, resolveBaseImage, Stage } from '../docker/dockerfile.js';
 import { InputError } from '../input-error.js';
 
-/** Which Go cache a BuildKit cache mount holds. */
+/** Kind of Go cache in a BuildKit cache mount. */
 export type GoCacheKind = 'modules' | 'build';
 
 /** A `RUN --mount=type=cache` whose target is a Go cache. */

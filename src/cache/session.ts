@@ -23,7 +23,7 @@ export interface CacheSession {
 /**
  * Checks a restored module cache with go mod verify before the build uses it, and returns
  * false when it was tampered and removed. An entry restored from the exact key cannot be
- * replaced by saving again, so the warning then says how to leave it behind.
+ * replaced by saving again, so the warning then explains how to leave it behind.
  */
 export async function verifyRestoredModules(
   inputs: ActionInputs,

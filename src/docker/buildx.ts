@@ -48,7 +48,7 @@ export function buildxBuildArguments(options: BuildOptions): string[] {
 }
 
 /**
- * Checks that the docker CLI is installed, an engine answers, Buildx is installed and the
+ * Checks that the docker CLI is installed, an engine responds, Buildx is installed and the
  * builder exists, and returns the engine version and the builder's driver. Throws with the fix
  * when one is missing.
  */
@@ -129,7 +129,7 @@ export async function checkDocker(builder: string): Promise<DockerSetup> {
   return { engineVersion: server.stdout.trim(), driver, buildkitVersion };
 }
 
-/** What a finished build left behind. */
+/** Image ID, digest, metadata and log of a finished build. */
 export interface BuildResult {
   imageId: string;
   /** Manifest digest, set when the image was pushed. */

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../input-error.js';
 
-/** How a Go project pins its dependencies. */
+/** Dependency mode of a Go project: modules, dep, or a vendored tree. */
 export type DependencyMode = 'modules' | 'dep' | 'vendor';
 
 /**

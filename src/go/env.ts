@@ -3,7 +3,7 @@ import * as exec from '@actions/exec';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Where the runner's Go keeps its caches, and which Go that is. */
+/** Version and cache paths of the runner's Go. */
 export interface GoEnvironment {
   /** `go1.26.8`, or `unknown` when Go is not installed. */
   version: string;

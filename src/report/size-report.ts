@@ -22,7 +22,7 @@ import {
 } from './json-report.js';
 import { renderSizeComment } from './markdown.js';
 
-/** What the main step knows about the image when it reports its size. */
+/** Facts about the built image that the size report needs. */
 export interface BuiltImage {
   imageId: string;
   digest: string;
@@ -89,7 +89,7 @@ export async function measureBuiltImage(image: BuiltImage): Promise<PlatformSize
   }
   if (!pushed) return [];
   // NOTE: a registry stores compressed layers only, so an image that was pushed but not loaded
-  // has no uncompressed size here; it is reported as 0 and budgets should use compressed sizes.
+  // has no uncompressed size here. It is reported as 0, and budgets should use compressed sizes.
   return pushed.platforms.map((platform) => ({
     platform: platform.platform,
     uncompressedBytes: 0,

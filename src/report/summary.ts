@@ -182,7 +182,7 @@ export function shortImageId(imageId: string): string {
   return hex ? hex.slice(0, 12) : '–';
 }
 
-/** The cache facts that go into the JSON report. */
+/** Converts a cache's results to the object that goes into the JSON report. */
 export function cacheSummary(goCache: GoCache): JsonObject {
   const summary: JsonObject = {
     name: goCache.name,
