@@ -219,14 +219,26 @@ function pruneBuilder(filter) {
   run('docker', args);
 }
 
-/** Parses the seed and export lines of the main step into seconds and megabytes. */
+/**
+ * Parses the seed and export lines of the main step into seconds and megabytes. The seeds run
+ * in the background while the runner prepares modules, so the seconds they cost the rebuild
+ * are the wait the action logs before the build; seedBuildSeconds is the longest seed build.
+ */
 function parseTransfers(stdout) {
-  const totals = { seedSeconds: 0, seedMegabytes: 0, exportSeconds: 0, exportMegabytes: 0 };
+  const totals = {
+    seedSeconds: 0,
+    seedBuildSeconds: 0,
+    seedMegabytes: 0,
+    exportSeconds: 0,
+    exportMegabytes: 0,
+  };
   const problems = [];
-  for (const match of stdout.matchAll(/seeded with ([\d.]+) MB in ([\d.]+) s\./g)) {
+  for (const match of stdout.matchAll(/seeded with ([\d.]+) MB in ([\d.]+) s\b/g)) {
     totals.seedMegabytes += Number(match[1]);
-    totals.seedSeconds += Number(match[2]);
+    totals.seedBuildSeconds = Math.max(totals.seedBuildSeconds, Number(match[2]));
   }
+  const wait = /Waited ([\d.]+) s for the cache mount seeds to finish\./.exec(stdout);
+  if (wait) totals.seedSeconds = Number(wait[1]);
   for (const match of stdout.matchAll(/exported: ([\d.]+) MB copied out in ([\d.]+) s/g)) {
     totals.exportMegabytes += Number(match[1]);
     totals.exportSeconds += Number(match[2]);
@@ -456,13 +468,18 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Combines repeated measurements into one: the run with the median build seconds. */
+/** Returns the seconds a scenario's rebuild cost: the build, plus seed wait and export if any. */
+function rebuildCost(result) {
+  return result.seconds + (result.seedSeconds ?? 0) + (result.exportSeconds ?? 0);
+}
+
+/** Combines repeated measurements into one: the run with the median rebuild cost. */
 function pickMedianRun(runs) {
-  const middle = median(runs.map((result) => result.seconds));
+  const middle = median(runs.map(rebuildCost));
   const chosen = runs.reduce((best, result) =>
-    Math.abs(result.seconds - middle) < Math.abs(best.seconds - middle) ? result : best,
+    Math.abs(rebuildCost(result) - middle) < Math.abs(rebuildCost(best) - middle) ? result : best,
   );
-  return { ...chosen, allSeconds: runs.map((result) => result.seconds) };
+  return { ...chosen, allSeconds: runs.map(rebuildCost) };
 }
 
 function versionOf(command, args) {
@@ -507,8 +524,8 @@ function formatTable(results) {
     ['floor', 'go build on the host, warm GOMODCACHE/GOCACHE'],
   ];
   const lines = [
-    '| Scenario | Build s | go build step s | Seed s (MB) | Export s (MB) | Main step s | × warm build |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Scenario | Build s | go build step s | Seed wait s (MB) | Seed build s | Export s (MB) | Main step s | × warm build |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [key, label] of rows) {
     const result = results[key];
@@ -518,7 +535,7 @@ function formatTable(results) {
     const ratio = warm ? `${(result.seconds / warm).toFixed(1)}×` : '–';
     lines.push(
       `| ${label} | ${seconds(result.seconds)} | ${seconds(result.compileSeconds)} | ` +
-        `${transfer(result.seedSeconds, result.seedMegabytes)} | ` +
+        `${transfer(result.seedSeconds, result.seedMegabytes)} | ${seconds(result.seedBuildSeconds)} | ` +
         `${transfer(result.exportSeconds, result.exportMegabytes)} | ` +
         `${seconds(result.mainSeconds)} | ${ratio} |`,
     );
@@ -529,7 +546,7 @@ function formatTable(results) {
 /** Checks the two targets of the restored-caches rebuild. */
 function checkTargets(results) {
   const restored = results.restored;
-  const cost = restored.seconds + restored.seedSeconds + restored.exportSeconds;
+  const cost = rebuildCost(restored);
   const transferredMegabytes = restored.seedMegabytes + restored.exportMegabytes;
   const allowance =
     WARM_FACTOR_LIMIT * results.warm.seconds +
@@ -541,7 +558,7 @@ function checkTargets(results) {
       name: `restored rebuild within ${WARM_FACTOR_LIMIT}× warm + ${TRANSFER_SECONDS_PER_100_MB} s per 100 MB moved`,
       pass: !transferProblems && cost <= allowance,
       detail:
-        `build + seed + export = ${seconds(restored.seconds)} + ${seconds(restored.seedSeconds)} + ` +
+        `build + seed wait + export = ${seconds(restored.seconds)} + ${seconds(restored.seedSeconds)} + ` +
         `${seconds(restored.exportSeconds)} = ${seconds(cost)} s; allowed ` +
         `${WARM_FACTOR_LIMIT} × ${seconds(results.warm.seconds)} + ` +
         `${megabytes(transferredMegabytes)} MB / 100 = ${seconds(allowance)} s` +
@@ -559,7 +576,7 @@ function formatReport(options, machine, results, targets, command, started) {
   const runsNote =
     options.runs > 1
       ? `Each rebuild scenario ran ${options.runs} times; the table shows the run with the ` +
-        'median build time. All build times: ' +
+        'median rebuild cost (build, plus seed wait and export for the action). All costs: ' +
         Object.entries(results)
           .filter(([, result]) => result.allSeconds)
           .map(([key, result]) => `${key} ${result.allSeconds.map(seconds).join(', ')}`)

@@ -7,7 +7,7 @@ import {
   DockerCachePlan,
   dockerBuildCacheDirectory,
   planDockerCaches,
-  seedCacheMounts,
+  CacheMountSeeder,
 } from './cache/docker-caches.js';
 import { errorMessage } from './cache/go-caches.js';
 import { findGoCacheMounts } from './cache/mount-finder.js';
@@ -97,39 +97,47 @@ export async function runMain(): Promise<void> {
     dockerPlan.driver = docker.driver;
     if (mode === 'modules') await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
     let session: CacheSession | undefined;
-    if (inputs.cache) {
-      session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report);
-    } else {
-      core.info("Go caches are off (input 'cache' is false).");
-      core.setOutput(Output.CacheHit, 'false');
-    }
-
-    report.dependencies = await fetchDependencies(
-      inputs.workingDirectory,
-      mode,
-      goEnv.modCache,
-      !goEnv.isDefault,
-    );
-    // Verified after the download, when the cache has every module the build needs.
-    if (inputs.verifyModules && session && !goEnv.isDefault && mode === 'modules') {
-      if (!(await verifyRestoredModules(inputs, session))) {
-        report.dependencies = await fetchDependencies(
-          inputs.workingDirectory,
-          mode,
-          goEnv.modCache,
-          true,
-        );
+    const seeder = inputs.cache
+      ? new CacheMountSeeder(dockerPlan, inputs.builder, inputs.cacheTimeoutSeconds * 1000)
+      : undefined;
+    try {
+      if (seeder) {
+        // The build cache is final once restored, so its seed runs while modules are prepared.
+        session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report, (goCache) => {
+          if (goCache.name === 'build') seeder.start('build', goCache.paths[0]);
+        });
+      } else {
+        core.info("Go caches are off (input 'cache' is false).");
+        core.setOutput(Output.CacheHit, 'false');
       }
-    }
-    if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
-      await runGoModVendor(inputs.workingDirectory);
-    if (session) {
-      report.transfers.seed = await seedCacheMounts(
-        dockerPlan,
-        session.hostDirectories,
-        inputs.builder,
-        inputs.cacheTimeoutSeconds * 1000,
+
+      report.dependencies = await fetchDependencies(
+        inputs.workingDirectory,
+        mode,
+        goEnv.modCache,
+        !goEnv.isDefault,
       );
+      // Verified after the download, when the cache has every module the build needs.
+      if (inputs.verifyModules && session && !goEnv.isDefault && mode === 'modules') {
+        if (!(await verifyRestoredModules(inputs, session))) {
+          report.dependencies = await fetchDependencies(
+            inputs.workingDirectory,
+            mode,
+            goEnv.modCache,
+            true,
+          );
+        }
+      }
+      if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
+        await runGoModVendor(inputs.workingDirectory);
+      if (session) seeder?.start('modules', session.hostDirectories.modules);
+    } finally {
+      // Waited for on failure too, so that no generated build outlives the step.
+      if (seeder) {
+        const seeded = await seeder.finish();
+        report.transfers.seed = seeded.results;
+        report.transfers.seedWaitSeconds = seeded.waitSeconds;
+      }
     }
 
     try {

@@ -42916,7 +42916,132 @@ function makeWritable(directory) {
     walk(directory);
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/cache/seed-stream.ts
+
+
+
+
+
+
+/**
+ * Returns the address a seed stream server can listen on so that the builder's RUN steps reach
+ * it, or '' when there is none. Only the docker driver is known to run its steps on the
+ * engine's bridge network, and the address must belong to this machine, which rules out most
+ * remote engines.
+ */
+async function findSeedStreamAddress(driver) {
+    // NOTE: a docker-container builder on this machine may reach the gateway too, but that was
+    // never run here, so it keeps the build-context route.
+    if (driver !== 'docker')
+        return '';
+    const result = await getExecOutput('docker', ['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}'], { silent: true, ignoreReturnCode: true });
+    if (result.exitCode !== 0)
+        return '';
+    for (const address of result.stdout.trim().split(/\s+/)) {
+        if (external_node_net_.isIPv4(address) && (await canListenOn(address)))
+            return address;
+    }
+    return '';
+}
+/**
+ * Returns whether a server can listen on `address`, which holds only for an address of this
+ * machine. os.networkInterfaces() is no test, because it leaves out a bridge without
+ * containers, whose link is down.
+ */
+function canListenOn(address) {
+    return new Promise((resolve) => {
+        const probe = external_node_net_.createServer();
+        probe.once('error', () => resolve(false));
+        probe.listen(0, address, () => probe.close(() => resolve(true)));
+    });
+}
+/**
+ * Starts a server on `address` that sends each directory as an uncompressed tar stream. The
+ * URLs carry a random token, because other containers on the bridge network can reach the
+ * server too.
+ */
+async function startSeedStreamServer(address, directories) {
+    const token = external_node_crypto_.randomBytes(16).toString('hex');
+    const states = new Map(Object.keys(directories).map((kind) => [kind, { sent: false, problem: 'never requested' }]));
+    const archivers = new Set();
+    let requestCount = 0;
+    const server = external_node_http_.createServer((request, response) => {
+        const match = /^\/([0-9a-f]+)\/([a-z]+)\.tar$/.exec(request.url ?? '');
+        const kind = match?.[2] ?? '';
+        if (request.method !== 'GET' || match?.[1] !== token || !(kind in directories)) {
+            response.writeHead(404).end();
+            return;
+        }
+        requestCount++;
+        const archiver = (0,external_node_child_process_namespaceObject.spawn)('tar', ['-cf', '-', '-C', directories[kind], '.'], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        archivers.add(archiver);
+        states.set(kind, { sent: false, problem: 'the download did not finish' });
+        let tarErrors = '';
+        archiver.stderr.on('data', (chunk) => (tarErrors += chunk.toString()));
+        response.writeHead(200, { 'Content-Type': 'application/x-tar' });
+        archiver.stdout.pipe(response, { end: false });
+        archiver.on('error', (error) => {
+            states.set(kind, { sent: false, problem: `tar could not start: ${error.message}` });
+            response.destroy();
+        });
+        archiver.on('close', (code) => {
+            archivers.delete(archiver);
+            if (code !== 0) {
+                const detail = tarErrors.trim().split('\n').slice(-2).join(' ');
+                states.set(kind, { sent: false, problem: `tar -c exited with ${code}: ${detail}` });
+                // Cutting the chunked response short makes the download fail instead of end cleanly.
+                response.destroy();
+                return;
+            }
+            response.end();
+        });
+        response.on('finish', () => {
+            if (archiver.exitCode === 0)
+                states.set(kind, { sent: true });
+        });
+        response.on('close', () => {
+            if (!response.writableFinished)
+                archiver.kill();
+        });
+    });
+    await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, address, () => resolve());
+    });
+    const { port } = server.address();
+    core_debug(`Seed stream server listening on ${address}:${port}.`);
+    const urls = {};
+    for (const kind of Object.keys(directories)) {
+        urls[kind] = `http://${address}:${port}/${token}/${kind}.tar`;
+    }
+    return {
+        urls,
+        problem() {
+            const problems = [...states]
+                .filter(([, state]) => !state.sent)
+                .map(([kind, state]) => `${kind} archive: ${state.problem}`);
+            return problems.join('; ');
+        },
+        requested() {
+            return requestCount > 0;
+        },
+        close() {
+            for (const archiver of archivers)
+                archiver.kill();
+            server.closeAllConnections();
+            return new Promise((resolve) => server.close(() => resolve()));
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/cache/mount-transfer.ts
+
 
 
 
@@ -42939,6 +43064,11 @@ const USED_LIST = '.go-buildx-used-files';
 /** Go's record of its last cache trim; never carried between runs, so Go keeps trimming. */
 const TRIM_FILE = 'trim.txt';
 const SEED_AGE_SECONDS = 2 * 60 * 60;
+/**
+ * Time a streamed seed build has to request its first archive before it is stopped and the
+ * caches are sent as a build context. Starting the step takes a few seconds on a local engine.
+ */
+const STREAM_CONNECT_TIMEOUT_MS = 60_000;
 /** Quotes a value for /bin/sh. */
 function shellQuote(value) {
     return `'${value.replaceAll("'", "'\\''")}'`;
@@ -42982,46 +43112,70 @@ function touchTimestamp(date) {
     return (`${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
         `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}.${pad(date.getUTCSeconds())}`);
 }
-function seedCommands(found, now, seedId) {
+/** File in the seed container that records a failed download of a streamed archive. */
+const FETCH_FAILED = '/tmp/go-buildx-fetch-failed';
+/**
+ * Returns the shell commands that download `url` to standard output with wget or curl, and
+ * create FETCH_FAILED when the download fails. A pipeline's status is that of its last command
+ * and dash 0.5.12 (Debian 12) has no pipefail, so the file is how a failed download reaches `set -e`.
+ */
+function fetchCommand(url) {
+    const quoted = shellQuote(url);
+    // No wget -T: busybox 1.35's static wget (Debian) crashes with it. The runner stops a build
+    // that never connects instead (STREAM_CONNECT_TIMEOUT_MS).
+    return (`{ if command -v wget >/dev/null 2>&1; then wget -q -O- ${quoted}; ` +
+        `else curl -fsS --connect-timeout 20 ${quoted}; fi || touch ${FETCH_FAILED}; }`);
+}
+function seedCommands(found, now, seedId, source) {
     const target = shellQuote(found.mount.target);
+    const archive = `/go-buildx-seed/${found.kind}.tar`;
     // tar -o gives the files to the extracting user, root. A mount without uid and gid is owned
     // by root, so only a mount with its own owner needs the slower chown -R.
-    const commands = [
-        `mkdir -p ${target}`,
-        `tar -xof /go-buildx-seed/${found.kind}.tar -C ${target}`,
-    ];
+    const commands = [`mkdir -p ${target}`];
+    // The extracted names are kept for the list of seeded files: a stream cannot be read twice.
+    const extractedNames = `/tmp/go-buildx-extracted-${found.kind}`;
+    if (source.kind === 'stream') {
+        commands.push(`${fetchCommand(source.urls[found.kind])} | tar -xovf - -C ${target} > ${extractedNames}`, `test ! -e ${FETCH_FAILED}`);
+    }
+    else {
+        commands.push(`tar -xof ${archive} -C ${target}`);
+    }
     if (found.mount.uid !== undefined || found.mount.gid !== undefined) {
         commands.push(`chown -R ${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'} ${target}`);
     }
     if (found.kind === 'build') {
         const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
         const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
+        const listNames = source.kind === 'stream' ? `cat ${extractedNames}` : `tar -tf ${archive}`;
         commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, 
         // The list names the runner's files only: files the mount already had on a warm or
         // shared builder are not on the runner, so the export must copy them if they are used.
         // Its first line, the marker, is never among the files compared with it: busybox grep
         // reads an empty pattern file as one empty pattern, which matches every line.
-        `{ echo ./${SEED_MARKER}; tar -tf /go-buildx-seed/build.tar | grep -v '/$' || true; } > ${target}/${SEEDED_LIST}`);
+        `{ echo ./${SEED_MARKER}; ${listNames} | grep -v '/$' || true; } > ${target}/${SEEDED_LIST}`);
     }
     return commands;
 }
 /**
- * Writes the Dockerfile of the one build that fills every cache mount. The context contains one
- * tar archive per cache kind, because BuildKit sends a few large files much faster than a
- * tree of many small ones.
+ * Writes the Dockerfile of the build that fills the given cache mounts. From a build context,
+ * the context contains one tar archive per cache kind, because BuildKit sends a few large
+ * files much faster than a tree of many small ones.
  */
-function seedDockerfile(transfers, now, seedId) {
-    const mountFlags = transfers.map((found) => cacheMountFlag(found)).join(' ');
+function seedDockerfile(transfers, now, seedId, source = { kind: 'context' }) {
+    const mountFlags = [
+        ...(source.kind === 'context' ? ['--mount=type=bind,target=/go-buildx-seed'] : []),
+        ...transfers.map((found) => cacheMountFlag(found)),
+    ].join(' ');
     const commands = [
         'set -e',
         'echo "go-buildx seed $GO_BUILDX_NONCE"',
-        ...transfers.flatMap((found) => seedCommands(found, now, seedId)),
+        ...transfers.flatMap((found) => seedCommands(found, now, seedId, source)),
         'echo done > /go-buildx-done',
     ];
     return [
         `FROM ${transfers[0].baseImage} AS seed`,
         'ARG GO_BUILDX_NONCE',
-        `RUN --mount=type=bind,target=/go-buildx-seed ${mountFlags} \\`,
+        `RUN ${mountFlags} \\`,
         `    ${commands.join(' && \\\n    ')}`,
         'FROM scratch',
         'COPY --from=seed /go-buildx-done /',
@@ -43087,7 +43241,7 @@ function directorySize(directory) {
  * Runs a generated build with `--output type=local`. The nonce build argument changes the
  * cache key of the RUN step, so BuildKit never takes a transfer from its layer cache.
  */
-async function runTransferBuild(dockerfileText, context, outputDirectory, builder, timeoutMs) {
+async function runTransferBuild(dockerfileText, context, outputDirectory, builder, timeoutMs, abortSignal) {
     const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-transfer-'));
     const dockerfilePath = external_node_path_namespaceObject.join(workDirectory, 'Dockerfile');
     external_node_fs_namespaceObject.writeFileSync(dockerfilePath, dockerfileText);
@@ -43097,7 +43251,7 @@ async function runTransferBuild(dockerfileText, context, outputDirectory, builde
     args.push('--file', dockerfilePath, '--build-arg', `GO_BUILDX_NONCE=${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2)}`, '--output', `type=local,dest=${outputDirectory}`, context);
     core_debug(`Transfer build:\n${dockerfileText}\ndocker ${JSON.stringify(args)}`);
     try {
-        return await runWithTimeout('docker', args, timeoutMs);
+        return await runWithTimeout('docker', args, timeoutMs, abortSignal);
     }
     finally {
         external_node_fs_namespaceObject.rmSync(workDirectory, { recursive: true, force: true });
@@ -43109,7 +43263,7 @@ async function runTransferBuild(dockerfileText, context, outputDirectory, builde
  * instead of failing. The group matters because `docker buildx` runs the Buildx plugin as a
  * child process, which would otherwise live on and keep the output pipes open.
  */
-function runWithTimeout(command, args, timeoutMs) {
+function runWithTimeout(command, args, timeoutMs, abortSignal) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
         let output = '';
@@ -43126,11 +43280,17 @@ function runWithTimeout(command, args, timeoutMs) {
         };
         let timedOut = false;
         let killTimer;
-        const timer = setTimeout(() => {
+        const stop = () => {
             timedOut = true;
             killGroup('SIGTERM');
             killTimer = setTimeout(() => killGroup('SIGKILL'), 10_000);
-        }, timeoutMs);
+        };
+        const timer = setTimeout(stop, timeoutMs);
+        abortSignal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            if (!timedOut)
+                stop();
+        });
         child.on('error', reject);
         // 'exit', not 'close': a killed group's pipes may close late or not at all.
         child.on('exit', (code) => {
@@ -43139,7 +43299,9 @@ function runWithTimeout(command, args, timeoutMs) {
                 clearTimeout(killTimer);
             if (timedOut) {
                 killGroup('SIGKILL');
-                output += `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
+                output += abortSignal?.aborted
+                    ? `\nstopped: ${String(abortSignal.reason)}`
+                    : `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
             }
             // Leave a moment for the last output already in the pipes.
             setTimeout(() => resolve({ exitCode: timedOut ? 124 : (code ?? 1), output }), 50);
@@ -43162,27 +43324,88 @@ function describeTransferFailure(found, output) {
 }
 /**
  * Fills the given BuildKit cache mounts from their runner directories with one generated
- * build, before the main build. All mounts must share a base image.
+ * build, before the main build. All mounts must share a base image. With a `streamAddress`
+ * the build downloads the caches from a server on the runner, and when that fails for any
+ * reason the caches are sent again as a build context.
  */
-async function runSeedBuild(transfers, builder, seedId, timeoutMs) {
+async function runSeedBuild(transfers, builder, seedId, timeoutMs, streamAddress = '') {
     const started = Date.now();
+    const deadline = started + timeoutMs;
+    if (streamAddress) {
+        const streamed = await runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, streamAddress);
+        if (streamed.ok) {
+            return { ...streamed, seconds: (Date.now() - started) / 1000, route: 'stream' };
+        }
+        info(`Streaming the Go ${transfers.map(({ found }) => found.kind).join(' and ')} cache into ` +
+            `the build failed (${streamed.problem}), so it is sent as a build context instead.`);
+    }
+    const result = await runContextSeedBuild(transfers, builder, seedId, Math.max(deadline - Date.now(), 1000));
+    return { ...result, seconds: (Date.now() - started) / 1000, route: 'context' };
+}
+async function runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, streamAddress) {
+    let server;
+    try {
+        server = await startSeedStreamServer(streamAddress, Object.fromEntries(transfers.map(({ found, hostDirectory }) => [found.kind, hostDirectory])));
+    }
+    catch (error) {
+        return {
+            ok: false,
+            seconds: 0,
+            bytes: 0,
+            problem: `no server on ${streamAddress}: ${String(error)}`,
+        };
+    }
+    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
+    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
+    try {
+        const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId, { kind: 'stream', urls: server.urls });
+        // A builder that cannot reach the runner may wait minutes for its connection to fail.
+        const connectWatch = new AbortController();
+        const connectTimer = setTimeout(() => {
+            if (!server.requested()) {
+                connectWatch.abort(`the builder did not connect to ${streamAddress} within ` +
+                    `${STREAM_CONNECT_TIMEOUT_MS / 1000} s`);
+            }
+        }, STREAM_CONNECT_TIMEOUT_MS);
+        let result;
+        try {
+            result = await runTransferBuild(dockerfile, emptyContext, outputDirectory, builder, timeoutMs, connectWatch.signal);
+        }
+        finally {
+            clearTimeout(connectTimer);
+        }
+        if (result.exitCode !== 0) {
+            const problem = connectWatch.signal.aborted
+                ? String(connectWatch.signal.reason)
+                : describeTransferFailure(transfers[0].found, result.output);
+            return { ok: false, seconds: 0, bytes: 0, problem };
+        }
+        const incomplete = server.problem();
+        if (incomplete)
+            return { ok: false, seconds: 0, bytes: 0, problem: incomplete };
+        return { ok: true, seconds: 0, bytes: 0 };
+    }
+    finally {
+        await server.close();
+        external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
+        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
+    }
+}
+async function runContextSeedBuild(transfers, builder, seedId, timeoutMs) {
     const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
     const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
     try {
-        let bytes = 0;
         for (const { found, hostDirectory } of transfers) {
             const archive = external_node_path_namespaceObject.join(context, `${found.kind}.tar`);
             await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
-            bytes += external_node_fs_namespaceObject.statSync(archive).size;
         }
         const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
         const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
-        const seconds = (Date.now() - started) / 1000;
         if (result.exitCode !== 0) {
             const problem = describeTransferFailure(transfers[0].found, result.output);
-            return { ok: false, seconds, bytes: 0, problem };
+            return { ok: false, seconds: 0, bytes: 0, problem };
         }
-        return { ok: true, seconds, bytes };
+        return { ok: true, seconds: 0, bytes: 0 };
     }
     finally {
         external_node_fs_namespaceObject.rmSync(context, { recursive: true, force: true });
@@ -43260,6 +43483,7 @@ function listFiles(directory) {
 
 
 
+
 const MODULE_CACHE_CONTEXT = 'gomodcache';
 const BUILD_CACHE_CONTEXT = 'gocache';
 const VENDOR_REFERENCE = /-mod=vendor|^\s*(?:COPY|ADD)\s+(?:--\S+\s+)*(?:\.\/)?vendor\b/im;
@@ -43315,46 +43539,75 @@ function dockerBuildIdentity(baseImage, imageId, platforms) {
     return external_node_crypto_.createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 /**
- * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
- * base image (usually one in all). Failures become warnings.
+ * Copies the restored caches into the Dockerfile's cache mounts before the main build, with one
+ * generated build per mount. The seeds run in the background: the build cache seed starts
+ * right after the restore, while the runner still verifies and downloads modules, and the
+ * module cache seed starts once that is done. Failures become warnings.
  */
-async function seedCacheMounts(plan, hostDirectories, builder, timeoutMs) {
-    const seedId = external_node_crypto_.randomBytes(8).toString('hex');
-    const groups = new Map();
-    for (const kind of ['modules', 'build']) {
-        const found = plan.mounts[kind];
-        if (!found)
-            continue;
+class CacheMountSeeder {
+    plan;
+    builder;
+    timeoutMs;
+    seedId = external_node_crypto_.randomBytes(8).toString('hex');
+    pending = new Map();
+    /** Address of the runner that the builder can download from, found at the first seed. */
+    streamAddress;
+    constructor(plan, builder, timeoutMs) {
+        this.plan = plan;
+        this.builder = builder;
+        this.timeoutMs = timeoutMs;
+    }
+    /** Starts the seed of the `kind` mount from `hostDirectory`, if the Dockerfile has the mount. */
+    start(kind, hostDirectory) {
+        const found = this.plan.mounts[kind];
+        if (!found || this.pending.has(kind))
+            return;
         // An empty build cache is still seeded: the marker then makes the export keep only what
         // this build used, not whatever other builds left in a shared builder's mount.
-        if (kind === 'modules' && !hasEntries(hostDirectories[kind])) {
+        if (kind === 'modules' && !hasEntries(hostDirectory)) {
             info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
-            continue;
+            return;
         }
-        external_node_fs_namespaceObject.mkdirSync(hostDirectories[kind], { recursive: true });
-        const group = groups.get(found.baseImage) ?? [];
-        group.push({ found, hostDirectory: hostDirectories[kind] });
-        groups.set(found.baseImage, group);
+        external_node_fs_namespaceObject.mkdirSync(hostDirectory, { recursive: true });
+        this.streamAddress ??= findSeedStreamAddress(this.plan.driver).catch(() => '');
+        const seed = this.streamAddress
+            .then((streamAddress) => runSeedBuild([{ found, hostDirectory }], this.builder, this.seedId, this.timeoutMs, streamAddress))
+            .catch((error) => ({
+            ok: false,
+            seconds: 0,
+            bytes: 0,
+            problem: `the generated build could not start: ${String(error)}`,
+        }));
+        this.pending.set(kind, { hostDirectory, seed });
     }
-    const results = {};
-    for (const transfers of groups.values()) {
-        const result = await runSeedBuild(transfers, builder, seedId, timeoutMs);
-        for (const { found, hostDirectory } of transfers) {
-            results[found.kind] = {
-                ...result,
-                bytes: directorySize(hostDirectory),
-                seedId: result.ok ? seedId : undefined,
-            };
+    /**
+     * Waits for the started seeds, logs each result and returns them with the seconds spent
+     * waiting, which is how long the seeds delayed the build.
+     */
+    async finish() {
+        const waitStarted = Date.now();
+        const results = {};
+        for (const [kind, { hostDirectory, seed }] of this.pending) {
+            const result = await seed;
+            const found = this.plan.mounts[kind];
+            const bytes = directorySize(hostDirectory);
+            results[kind] = { ...result, bytes, seedId: result.ok ? this.seedId : undefined };
             if (result.ok) {
-                info(`Go ${found.kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
-                    `${(directorySize(hostDirectory) / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`);
+                info(`Go ${kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
+                    `${(bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s ` +
+                    `(${result.route === 'stream' ? 'streamed from the runner' : 'sent as a build context'}).`);
             }
             else {
-                core_warning(`Go ${found.kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`);
+                core_warning(`Go ${kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`);
             }
         }
+        this.pending.clear();
+        const waitSeconds = (Date.now() - waitStarted) / 1000;
+        if (Object.keys(results).length > 0) {
+            info(`Waited ${waitSeconds.toFixed(1)} s for the cache mount seeds to finish.`);
+        }
+        return { results, waitSeconds };
     }
-    return results;
 }
 /**
  * Copies the Dockerfile's cache mounts out to the runner after the build, so the post step can
@@ -48462,8 +48715,6 @@ function restError_isRestError(e) {
     return error_isError(e) && e.name === "RestError";
 }
 //# sourceMappingURL=restError.js.map
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: external "node:zlib"
@@ -100282,10 +100533,11 @@ function backendForPlan(plan) {
         : new LocalCacheBackend(plan.localCacheDir);
 }
 /**
- * Restores each cache and records the matched key in it. A failed restore is logged as a
- * warning and counts as a miss, because the build works without a cache, only slower.
+ * Restores each cache in order, records the matched key in it and calls `onRestored` once the
+ * cache's directory is final. A failed restore is logged as a warning and counts as a miss,
+ * because the build works without a cache, only slower.
  */
-async function restoreGoCaches(backend, caches) {
+async function restoreGoCaches(backend, caches, onRestored = () => { }) {
     for (const goCache of caches) {
         const started = Date.now();
         try {
@@ -100309,6 +100561,7 @@ async function restoreGoCaches(backend, caches) {
             info(`Go ${goCache.name} cache missed: no entry for ${goCache.primaryKey} ` +
                 `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend${hint}).`);
         }
+        onRestored(goCache);
     }
 }
 /**
@@ -106210,11 +106463,20 @@ async function verifyRestoredModules(inputs, session) {
     saveState(State.CachePlan, JSON.stringify(session.plan));
     return false;
 }
-/** Restores the Go caches and records the plan that the post step saves from. */
-async function restoreCaches(inputs, goEnv, mode, dockerPlan, report) {
+/**
+ * Restores the Go caches and records the plan that the post step saves from. `onRestored` is
+ * called as each cache's directory becomes final.
+ */
+async function restoreCaches(inputs, goEnv, mode, dockerPlan, report, onRestored = () => { }) {
     const backend = selectCacheBackend(inputs.localCacheDir, inputs.cacheTimeoutSeconds * 1000);
     const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
-    await restoreGoCaches(backend, caches);
+    // The build cache goes first, so that its seed into the Docker build can run while the
+    // module cache is restored, verified and completed.
+    const restoreOrder = [
+        ...caches.filter((goCache) => goCache.name === 'build'),
+        ...caches.filter((goCache) => goCache.name !== 'build'),
+    ];
+    await restoreGoCaches(backend, restoreOrder, onRestored);
     for (const goCache of caches)
         goCache.restoredBytes = directorySize(goCache.paths[0]);
     const decision = decideCacheSave(inputs.cacheSave);
@@ -107028,13 +107290,21 @@ function addCacheSection(summary, report) {
     summary.addRaw(`<p>${escapeHtml(describePayoff(report))}</p>`, true);
 }
 /**
+ * Returns how long the seeds delayed the build: the recorded wait, or else the longest seed,
+ * because the seeds run at the same time.
+ */
+function seedDelaySeconds(report) {
+    if (report.transfers.seedWaitSeconds !== undefined)
+        return report.transfers.seedWaitSeconds;
+    return Math.max(0, ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0));
+}
+/**
  * Compares what the caches cost (restore, copy into and out of the build) with the compile
  * time they saved against the last build without a restored build cache, where known.
  */
 function describePayoff(report) {
     const restoreSeconds = report.caches.reduce((total, goCache) => total + (goCache.restoreSeconds ?? 0), 0);
-    // One generated build seeds every mount, so each seed result carries the same time.
-    const seedSeconds = Math.max(0, ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0));
+    const seedSeconds = seedDelaySeconds(report);
     const exportSeconds = Object.values(report.transfers.export).reduce((total, result) => total + (result?.seconds ?? 0), 0);
     const transferSeconds = seedSeconds + exportSeconds;
     const cost = `Restore ${restoreSeconds.toFixed(1)} s, copy into and out of the build ${transferSeconds.toFixed(1)} s.`;
@@ -107084,6 +107354,7 @@ function reportTimings(report) {
     timings.cacheRestore = restore;
     const seed = Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0);
     timings.cacheSeed = Math.max(0, ...seed);
+    timings.cacheSeedWait = seedDelaySeconds(report);
     timings.cacheExport = Object.values(report.transfers.export).reduce((total, result) => total + (result?.seconds ?? 0), 0);
     return timings;
 }
@@ -109096,24 +109367,40 @@ async function runMain() {
         if (mode === 'modules')
             await checkGoToolchains(inputs, goEnv, dockerPlan.builderImage);
         let session;
-        if (inputs.cache) {
-            session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report);
-        }
-        else {
-            info("Go caches are off (input 'cache' is false).");
-            setOutput(Output.CacheHit, 'false');
-        }
-        report.dependencies = await fetchDependencies(inputs.workingDirectory, mode, goEnv.modCache, !goEnv.isDefault);
-        // Verified after the download, when the cache has every module the build needs.
-        if (inputs.verifyModules && session && !goEnv.isDefault && mode === 'modules') {
-            if (!(await verifyRestoredModules(inputs, session))) {
-                report.dependencies = await fetchDependencies(inputs.workingDirectory, mode, goEnv.modCache, true);
+        const seeder = inputs.cache
+            ? new CacheMountSeeder(dockerPlan, inputs.builder, inputs.cacheTimeoutSeconds * 1000)
+            : undefined;
+        try {
+            if (seeder) {
+                // The build cache is final once restored, so its seed runs while modules are prepared.
+                session = await restoreCaches(inputs, goEnv, mode, dockerPlan, report, (goCache) => {
+                    if (goCache.name === 'build')
+                        seeder.start('build', goCache.paths[0]);
+                });
             }
+            else {
+                info("Go caches are off (input 'cache' is false).");
+                setOutput(Output.CacheHit, 'false');
+            }
+            report.dependencies = await fetchDependencies(inputs.workingDirectory, mode, goEnv.modCache, !goEnv.isDefault);
+            // Verified after the download, when the cache has every module the build needs.
+            if (inputs.verifyModules && session && !goEnv.isDefault && mode === 'modules') {
+                if (!(await verifyRestoredModules(inputs, session))) {
+                    report.dependencies = await fetchDependencies(inputs.workingDirectory, mode, goEnv.modCache, true);
+                }
+            }
+            if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
+                await runGoModVendor(inputs.workingDirectory);
+            if (session)
+                seeder?.start('modules', session.hostDirectories.modules);
         }
-        if (dockerPlan.needsGoModVendor && !goEnv.isDefault)
-            await runGoModVendor(inputs.workingDirectory);
-        if (session) {
-            report.transfers.seed = await seedCacheMounts(dockerPlan, session.hostDirectories, inputs.builder, inputs.cacheTimeoutSeconds * 1000);
+        finally {
+            // Waited for on failure too, so that no generated build outlives the step.
+            if (seeder) {
+                const seeded = await seeder.finish();
+                report.transfers.seed = seeded.results;
+                report.transfers.seedWaitSeconds = seeded.waitSeconds;
+            }
         }
         try {
             await buildAndMeasure(inputs, dockerPlan, report);

@@ -98824,10 +98824,11 @@ function backendForPlan(plan) {
         : new LocalCacheBackend(plan.localCacheDir);
 }
 /**
- * Restores each cache and records the matched key in it. A failed restore is logged as a
- * warning and counts as a miss, because the build works without a cache, only slower.
+ * Restores each cache in order, records the matched key in it and calls `onRestored` once the
+ * cache's directory is final. A failed restore is logged as a warning and counts as a miss,
+ * because the build works without a cache, only slower.
  */
-async function restoreGoCaches(backend, caches) {
+async function restoreGoCaches(backend, caches, onRestored = () => { }) {
     for (const goCache of caches) {
         const started = Date.now();
         try {
@@ -98851,6 +98852,7 @@ async function restoreGoCaches(backend, caches) {
             core.info(`Go ${goCache.name} cache missed: no entry for ${goCache.primaryKey} ` +
                 `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend${hint}).`);
         }
+        onRestored(goCache);
     }
 }
 /**

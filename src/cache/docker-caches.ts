@@ -7,10 +7,10 @@ import {
   directorySize,
   exportCacheMount,
   findTransferProblem,
-  MountTransfer,
   runSeedBuild,
   TransferResult,
 } from './mount-transfer.js';
+import { findSeedStreamAddress } from './seed-stream.js';
 
 /** A way the runner's Go caches reach the compile inside the Docker build. */
 export type CacheRoute = 'cache-mounts' | 'vendor' | 'build-contexts';
@@ -111,54 +111,88 @@ export function dockerBuildIdentity(
 export type TransferResults = Partial<Record<GoCacheKind, TransferResult>>;
 
 /**
- * Copies the restored caches into the Dockerfile's cache mounts, with one generated build per
- * base image (usually one in all). Failures become warnings.
+ * Copies the restored caches into the Dockerfile's cache mounts before the main build, with one
+ * generated build per mount. The seeds run in the background: the build cache seed starts
+ * right after the restore, while the runner still verifies and downloads modules, and the
+ * module cache seed starts once that is done. Failures become warnings.
  */
-export async function seedCacheMounts(
-  plan: DockerCachePlan,
-  hostDirectories: Record<GoCacheKind, string>,
-  builder: string,
-  timeoutMs: number,
-): Promise<TransferResults> {
-  const seedId = crypto.randomBytes(8).toString('hex');
-  const groups = new Map<string, MountTransfer[]>();
-  for (const kind of ['modules', 'build'] as const) {
-    const found = plan.mounts[kind];
-    if (!found) continue;
+export class CacheMountSeeder {
+  private readonly seedId = crypto.randomBytes(8).toString('hex');
+  private readonly pending = new Map<
+    GoCacheKind,
+    { hostDirectory: string; seed: Promise<TransferResult> }
+  >();
+  /** Address of the runner that the builder can download from, found at the first seed. */
+  private streamAddress?: Promise<string>;
+
+  constructor(
+    private readonly plan: DockerCachePlan,
+    private readonly builder: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Starts the seed of the `kind` mount from `hostDirectory`, if the Dockerfile has the mount. */
+  start(kind: GoCacheKind, hostDirectory: string): void {
+    const found = this.plan.mounts[kind];
+    if (!found || this.pending.has(kind)) return;
     // An empty build cache is still seeded: the marker then makes the export keep only what
     // this build used, not whatever other builds left in a shared builder's mount.
-    if (kind === 'modules' && !hasEntries(hostDirectories[kind])) {
+    if (kind === 'modules' && !hasEntries(hostDirectory)) {
       core.info(`Go ${kind} cache mount ${found.mount.target}: nothing restored, not seeded.`);
-      continue;
+      return;
     }
-    fs.mkdirSync(hostDirectories[kind], { recursive: true });
-    const group = groups.get(found.baseImage) ?? [];
-    group.push({ found, hostDirectory: hostDirectories[kind] });
-    groups.set(found.baseImage, group);
+    fs.mkdirSync(hostDirectory, { recursive: true });
+    this.streamAddress ??= findSeedStreamAddress(this.plan.driver).catch(() => '');
+    const seed = this.streamAddress
+      .then((streamAddress) =>
+        runSeedBuild(
+          [{ found, hostDirectory }],
+          this.builder,
+          this.seedId,
+          this.timeoutMs,
+          streamAddress,
+        ),
+      )
+      .catch((error: unknown): TransferResult => ({
+        ok: false,
+        seconds: 0,
+        bytes: 0,
+        problem: `the generated build could not start: ${String(error)}`,
+      }));
+    this.pending.set(kind, { hostDirectory, seed });
   }
 
-  const results: TransferResults = {};
-  for (const transfers of groups.values()) {
-    const result = await runSeedBuild(transfers, builder, seedId, timeoutMs);
-    for (const { found, hostDirectory } of transfers) {
-      results[found.kind] = {
-        ...result,
-        bytes: directorySize(hostDirectory),
-        seedId: result.ok ? seedId : undefined,
-      };
+  /**
+   * Waits for the started seeds, logs each result and returns them with the seconds spent
+   * waiting, which is how long the seeds delayed the build.
+   */
+  async finish(): Promise<{ results: TransferResults; waitSeconds: number }> {
+    const waitStarted = Date.now();
+    const results: TransferResults = {};
+    for (const [kind, { hostDirectory, seed }] of this.pending) {
+      const result = await seed;
+      const found = this.plan.mounts[kind] as GoCacheMount;
+      const bytes = directorySize(hostDirectory);
+      results[kind] = { ...result, bytes, seedId: result.ok ? this.seedId : undefined };
       if (result.ok) {
         core.info(
-          `Go ${found.kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
-            `${(directorySize(hostDirectory) / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s.`,
+          `Go ${kind} cache mount ${found.mount.target} (id ${found.mount.id}) seeded with ` +
+            `${(bytes / 1e6).toFixed(1)} MB in ${result.seconds.toFixed(1)} s ` +
+            `(${result.route === 'stream' ? 'streamed from the runner' : 'sent as a build context'}).`,
         );
       } else {
         core.warning(
-          `Go ${found.kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`,
+          `Go ${kind} cache mount ${found.mount.target} was not seeded: ${result.problem}.`,
         );
       }
     }
+    this.pending.clear();
+    const waitSeconds = (Date.now() - waitStarted) / 1000;
+    if (Object.keys(results).length > 0) {
+      core.info(`Waited ${waitSeconds.toFixed(1)} s for the cache mount seeds to finish.`);
+    }
+    return { results, waitSeconds };
   }
-  return results;
 }
 
 /**

@@ -42,10 +42,15 @@ export function backendForPlan(plan: CachePlan): CacheBackend {
 }
 
 /**
- * Restores each cache and records the matched key in it. A failed restore is logged as a
- * warning and counts as a miss, because the build works without a cache, only slower.
+ * Restores each cache in order, records the matched key in it and calls `onRestored` once the
+ * cache's directory is final. A failed restore is logged as a warning and counts as a miss,
+ * because the build works without a cache, only slower.
  */
-export async function restoreGoCaches(backend: CacheBackend, caches: GoCache[]): Promise<void> {
+export async function restoreGoCaches(
+  backend: CacheBackend,
+  caches: GoCache[],
+  onRestored: (goCache: GoCache) => void = () => {},
+): Promise<void> {
   for (const goCache of caches) {
     const started = Date.now();
     try {
@@ -78,6 +83,7 @@ export async function restoreGoCaches(backend: CacheBackend, caches: GoCache[]):
           `or the prefixes ${goCache.restoreKeys.join(', ')} (${backend.name} backend${hint}).`,
       );
     }
+    onRestored(goCache);
   }
 }
 

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { lastLines } from '../docker/buildx.js';
 import { makeWritable } from '../fs-utils.js';
 import { GoCacheMount } from './mount-finder.js';
+import { SeedStreamServer, startSeedStreamServer } from './seed-stream.js';
 
 /**
  * Name of the file that marks when a build cache mount was seeded. Seeded files get its
@@ -27,6 +28,12 @@ const TRIM_FILE = 'trim.txt';
 
 const SEED_AGE_SECONDS = 2 * 60 * 60;
 
+/**
+ * Time a streamed seed build has to request its first archive before it is stopped and the
+ * caches are sent as a build context. Starting the step takes a few seconds on a local engine.
+ */
+const STREAM_CONNECT_TIMEOUT_MS = 60_000;
+
 /** Result of one generated build that copies a cache into or out of a mount. */
 export interface TransferResult {
   ok: boolean;
@@ -39,6 +46,8 @@ export interface TransferResult {
   problem?: string;
   /** Id written into the seed marker of a build cache mount, which the export checks. */
   seedId?: string;
+  /** Route of a seed into the builder: streamed from the runner or sent as a build context. */
+  route?: 'stream' | 'context';
 }
 
 /** Quotes a value for /bin/sh. */
@@ -91,20 +100,58 @@ export interface MountTransfer {
   hostDirectory: string;
 }
 
-function seedCommands(found: GoCacheMount, now: Date, seedId: string): string[] {
+/**
+ * Source of the tar archives of a seed build: files in the build context, or URLs of the
+ * runner's stream server (see seed-stream.ts) by cache kind.
+ */
+export type SeedSource = { kind: 'context' } | { kind: 'stream'; urls: Record<string, string> };
+
+/** File in the seed container that records a failed download of a streamed archive. */
+const FETCH_FAILED = '/tmp/go-buildx-fetch-failed';
+
+/**
+ * Returns the shell commands that download `url` to standard output with wget or curl, and
+ * create FETCH_FAILED when the download fails. A pipeline's status is that of its last command
+ * and dash 0.5.12 (Debian 12) has no pipefail, so the file is how a failed download reaches `set -e`.
+ */
+function fetchCommand(url: string): string {
+  const quoted = shellQuote(url);
+  // No wget -T: busybox 1.35's static wget (Debian) crashes with it. The runner stops a build
+  // that never connects instead (STREAM_CONNECT_TIMEOUT_MS).
+  return (
+    `{ if command -v wget >/dev/null 2>&1; then wget -q -O- ${quoted}; ` +
+    `else curl -fsS --connect-timeout 20 ${quoted}; fi || touch ${FETCH_FAILED}; }`
+  );
+}
+
+function seedCommands(
+  found: GoCacheMount,
+  now: Date,
+  seedId: string,
+  source: SeedSource,
+): string[] {
   const target = shellQuote(found.mount.target);
+  const archive = `/go-buildx-seed/${found.kind}.tar`;
   // tar -o gives the files to the extracting user, root. A mount without uid and gid is owned
   // by root, so only a mount with its own owner needs the slower chown -R.
-  const commands = [
-    `mkdir -p ${target}`,
-    `tar -xof /go-buildx-seed/${found.kind}.tar -C ${target}`,
-  ];
+  const commands = [`mkdir -p ${target}`];
+  // The extracted names are kept for the list of seeded files: a stream cannot be read twice.
+  const extractedNames = `/tmp/go-buildx-extracted-${found.kind}`;
+  if (source.kind === 'stream') {
+    commands.push(
+      `${fetchCommand(source.urls[found.kind])} | tar -xovf - -C ${target} > ${extractedNames}`,
+      `test ! -e ${FETCH_FAILED}`,
+    );
+  } else {
+    commands.push(`tar -xof ${archive} -C ${target}`);
+  }
   if (found.mount.uid !== undefined || found.mount.gid !== undefined) {
     commands.push(`chown -R ${found.mount.uid ?? '0'}:${found.mount.gid ?? '0'} ${target}`);
   }
   if (found.kind === 'build') {
     const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
     const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
+    const listNames = source.kind === 'stream' ? `cat ${extractedNames}` : `tar -tf ${archive}`;
     commands.push(
       `echo ${seedId} > ${marker}`,
       `touch -t ${seededAt} ${marker}`,
@@ -113,29 +160,37 @@ function seedCommands(found: GoCacheMount, now: Date, seedId: string): string[] 
       // shared builder are not on the runner, so the export must copy them if they are used.
       // Its first line, the marker, is never among the files compared with it: busybox grep
       // reads an empty pattern file as one empty pattern, which matches every line.
-      `{ echo ./${SEED_MARKER}; tar -tf /go-buildx-seed/build.tar | grep -v '/$' || true; } > ${target}/${SEEDED_LIST}`,
+      `{ echo ./${SEED_MARKER}; ${listNames} | grep -v '/$' || true; } > ${target}/${SEEDED_LIST}`,
     );
   }
   return commands;
 }
 
 /**
- * Writes the Dockerfile of the one build that fills every cache mount. The context contains one
- * tar archive per cache kind, because BuildKit sends a few large files much faster than a
- * tree of many small ones.
+ * Writes the Dockerfile of the build that fills the given cache mounts. From a build context,
+ * the context contains one tar archive per cache kind, because BuildKit sends a few large
+ * files much faster than a tree of many small ones.
  */
-export function seedDockerfile(transfers: GoCacheMount[], now: Date, seedId: string): string {
-  const mountFlags = transfers.map((found) => cacheMountFlag(found)).join(' ');
+export function seedDockerfile(
+  transfers: GoCacheMount[],
+  now: Date,
+  seedId: string,
+  source: SeedSource = { kind: 'context' },
+): string {
+  const mountFlags = [
+    ...(source.kind === 'context' ? ['--mount=type=bind,target=/go-buildx-seed'] : []),
+    ...transfers.map((found) => cacheMountFlag(found)),
+  ].join(' ');
   const commands = [
     'set -e',
     'echo "go-buildx seed $GO_BUILDX_NONCE"',
-    ...transfers.flatMap((found) => seedCommands(found, now, seedId)),
+    ...transfers.flatMap((found) => seedCommands(found, now, seedId, source)),
     'echo done > /go-buildx-done',
   ];
   return [
     `FROM ${transfers[0].baseImage} AS seed`,
     'ARG GO_BUILDX_NONCE',
-    `RUN --mount=type=bind,target=/go-buildx-seed ${mountFlags} \\`,
+    `RUN ${mountFlags} \\`,
     `    ${commands.join(' && \\\n    ')}`,
     'FROM scratch',
     'COPY --from=seed /go-buildx-done /',
@@ -210,6 +265,7 @@ async function runTransferBuild(
   outputDirectory: string,
   builder: string,
   timeoutMs: number,
+  abortSignal?: AbortSignal,
 ): Promise<{ exitCode: number; output: string }> {
   const workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-transfer-'));
   const dockerfilePath = path.join(workDirectory, 'Dockerfile');
@@ -227,7 +283,7 @@ async function runTransferBuild(
   );
   core.debug(`Transfer build:\n${dockerfileText}\ndocker ${JSON.stringify(args)}`);
   try {
-    return await runWithTimeout('docker', args, timeoutMs);
+    return await runWithTimeout('docker', args, timeoutMs, abortSignal);
   } finally {
     fs.rmSync(workDirectory, { recursive: true, force: true });
   }
@@ -243,6 +299,7 @@ function runWithTimeout(
   command: string,
   args: string[],
   timeoutMs: number,
+  abortSignal?: AbortSignal,
 ): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -258,11 +315,16 @@ function runWithTimeout(
     };
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
+    const stop = (): void => {
       timedOut = true;
       killGroup('SIGTERM');
       killTimer = setTimeout(() => killGroup('SIGKILL'), 10_000);
-    }, timeoutMs);
+    };
+    const timer = setTimeout(stop, timeoutMs);
+    abortSignal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      if (!timedOut) stop();
+    });
     child.on('error', reject);
     // 'exit', not 'close': a killed group's pipes may close late or not at all.
     child.on('exit', (code) => {
@@ -270,7 +332,9 @@ function runWithTimeout(
       if (killTimer) clearTimeout(killTimer);
       if (timedOut) {
         killGroup('SIGKILL');
-        output += `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
+        output += abortSignal?.aborted
+          ? `\nstopped: ${String(abortSignal.reason)}`
+          : `\ntimed out after ${Math.round(timeoutMs / 1000)} s`;
       }
       // Leave a moment for the last output already in the pipes.
       setTimeout(() => resolve({ exitCode: timedOut ? 124 : (code ?? 1), output }), 50);
@@ -299,23 +363,125 @@ function describeTransferFailure(found: GoCacheMount, output: string): string {
 
 /**
  * Fills the given BuildKit cache mounts from their runner directories with one generated
- * build, before the main build. All mounts must share a base image.
+ * build, before the main build. All mounts must share a base image. With a `streamAddress`
+ * the build downloads the caches from a server on the runner, and when that fails for any
+ * reason the caches are sent again as a build context.
  */
 export async function runSeedBuild(
   transfers: MountTransfer[],
   builder: string,
   seedId: string,
   timeoutMs: number,
+  streamAddress = '',
 ): Promise<TransferResult> {
   const started = Date.now();
+  const deadline = started + timeoutMs;
+  if (streamAddress) {
+    const streamed = await runStreamedSeedBuild(
+      transfers,
+      builder,
+      seedId,
+      timeoutMs,
+      streamAddress,
+    );
+    if (streamed.ok) {
+      return { ...streamed, seconds: (Date.now() - started) / 1000, route: 'stream' };
+    }
+    core.info(
+      `Streaming the Go ${transfers.map(({ found }) => found.kind).join(' and ')} cache into ` +
+        `the build failed (${streamed.problem}), so it is sent as a build context instead.`,
+    );
+  }
+  const result = await runContextSeedBuild(
+    transfers,
+    builder,
+    seedId,
+    Math.max(deadline - Date.now(), 1000),
+  );
+  return { ...result, seconds: (Date.now() - started) / 1000, route: 'context' };
+}
+
+async function runStreamedSeedBuild(
+  transfers: MountTransfer[],
+  builder: string,
+  seedId: string,
+  timeoutMs: number,
+  streamAddress: string,
+): Promise<TransferResult> {
+  let server: SeedStreamServer;
+  try {
+    server = await startSeedStreamServer(
+      streamAddress,
+      Object.fromEntries(transfers.map(({ found, hostDirectory }) => [found.kind, hostDirectory])),
+    );
+  } catch (error) {
+    return {
+      ok: false,
+      seconds: 0,
+      bytes: 0,
+      problem: `no server on ${streamAddress}: ${String(error)}`,
+    };
+  }
+  const emptyContext = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-'));
+  const outputDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-out-'));
+  try {
+    const dockerfile = seedDockerfile(
+      transfers.map((transfer) => transfer.found),
+      new Date(),
+      seedId,
+      { kind: 'stream', urls: server.urls },
+    );
+    // A builder that cannot reach the runner may wait minutes for its connection to fail.
+    const connectWatch = new AbortController();
+    const connectTimer = setTimeout(() => {
+      if (!server.requested()) {
+        connectWatch.abort(
+          `the builder did not connect to ${streamAddress} within ` +
+            `${STREAM_CONNECT_TIMEOUT_MS / 1000} s`,
+        );
+      }
+    }, STREAM_CONNECT_TIMEOUT_MS);
+    let result: { exitCode: number; output: string };
+    try {
+      result = await runTransferBuild(
+        dockerfile,
+        emptyContext,
+        outputDirectory,
+        builder,
+        timeoutMs,
+        connectWatch.signal,
+      );
+    } finally {
+      clearTimeout(connectTimer);
+    }
+    if (result.exitCode !== 0) {
+      const problem = connectWatch.signal.aborted
+        ? String(connectWatch.signal.reason)
+        : describeTransferFailure(transfers[0].found, result.output);
+      return { ok: false, seconds: 0, bytes: 0, problem };
+    }
+    const incomplete = server.problem();
+    if (incomplete) return { ok: false, seconds: 0, bytes: 0, problem: incomplete };
+    return { ok: true, seconds: 0, bytes: 0 };
+  } finally {
+    await server.close();
+    fs.rmSync(emptyContext, { recursive: true, force: true });
+    fs.rmSync(outputDirectory, { recursive: true, force: true });
+  }
+}
+
+async function runContextSeedBuild(
+  transfers: MountTransfer[],
+  builder: string,
+  seedId: string,
+  timeoutMs: number,
+): Promise<TransferResult> {
   const context = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-'));
   const outputDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-out-'));
   try {
-    let bytes = 0;
     for (const { found, hostDirectory } of transfers) {
       const archive = path.join(context, `${found.kind}.tar`);
       await exec.exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
-      bytes += fs.statSync(archive).size;
     }
     const dockerfile = seedDockerfile(
       transfers.map((transfer) => transfer.found),
@@ -323,12 +489,11 @@ export async function runSeedBuild(
       seedId,
     );
     const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
-    const seconds = (Date.now() - started) / 1000;
     if (result.exitCode !== 0) {
       const problem = describeTransferFailure(transfers[0].found, result.output);
-      return { ok: false, seconds, bytes: 0, problem };
+      return { ok: false, seconds: 0, bytes: 0, problem };
     }
-    return { ok: true, seconds, bytes };
+    return { ok: true, seconds: 0, bytes: 0 };
   } finally {
     fs.rmSync(context, { recursive: true, force: true });
     fs.rmSync(outputDirectory, { recursive: true, force: true });

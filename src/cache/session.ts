@@ -8,7 +8,13 @@ import { readColdBuildRecord, writeColdBuildRecord } from '../report/cold-build.
 import { RunReport } from '../report/summary.js';
 import { CacheBackend, selectCacheBackend } from './backend.js';
 import { DockerCachePlan, exportCacheMounts, TransferResults } from './docker-caches.js';
-import { CachePlan, findExportProblem, isExactKeyMatch, restoreGoCaches } from './go-caches.js';
+import {
+  CachePlan,
+  findExportProblem,
+  GoCache,
+  isExactKeyMatch,
+  restoreGoCaches,
+} from './go-caches.js';
 import { directorySize } from './mount-transfer.js';
 import { planGoCaches } from './plan.js';
 import { decideCacheSave } from './save-policy.js';
@@ -44,17 +50,27 @@ export async function verifyRestoredModules(
   return false;
 }
 
-/** Restores the Go caches and records the plan that the post step saves from. */
+/**
+ * Restores the Go caches and records the plan that the post step saves from. `onRestored` is
+ * called as each cache's directory becomes final.
+ */
 export async function restoreCaches(
   inputs: ActionInputs,
   goEnv: GoEnvironment,
   mode: DependencyMode,
   dockerPlan: DockerCachePlan,
   report: RunReport,
+  onRestored: (goCache: GoCache) => void = () => {},
 ): Promise<CacheSession> {
   const backend = selectCacheBackend(inputs.localCacheDir, inputs.cacheTimeoutSeconds * 1000);
   const caches = await planGoCaches(inputs, goEnv, mode, dockerPlan);
-  await restoreGoCaches(backend, caches);
+  // The build cache goes first, so that its seed into the Docker build can run while the
+  // module cache is restored, verified and completed.
+  const restoreOrder = [
+    ...caches.filter((goCache) => goCache.name === 'build'),
+    ...caches.filter((goCache) => goCache.name !== 'build'),
+  ];
+  await restoreGoCaches(backend, restoreOrder, onRestored);
   for (const goCache of caches) goCache.restoredBytes = directorySize(goCache.paths[0]);
 
   const decision = decideCacheSave(inputs.cacheSave);

@@ -27,7 +27,11 @@ export interface RunReport {
   cacheRoutes: CacheRoute[];
   /** How to let the caches in, when no route applies. */
   cacheAdvice: string;
-  transfers: { seed: TransferResults; export: TransferResults };
+  /**
+   * Results of the copies into and out of the cache mounts. `seedWaitSeconds` is how long the
+   * build waited for the seeds, which run while the runner prepares modules.
+   */
+  transfers: { seed: TransferResults; export: TransferResults; seedWaitSeconds?: number };
   /** Set when the build failed; the summary then shows the error instead of a size. */
   failure?: string;
   /** The size report, when the image was measured. */
@@ -147,6 +151,15 @@ function addCacheSection(summary: typeof core.summary, report: RunReport): void 
 }
 
 /**
+ * Returns how long the seeds delayed the build: the recorded wait, or else the longest seed,
+ * because the seeds run at the same time.
+ */
+function seedDelaySeconds(report: RunReport): number {
+  if (report.transfers.seedWaitSeconds !== undefined) return report.transfers.seedWaitSeconds;
+  return Math.max(0, ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0));
+}
+
+/**
  * Compares what the caches cost (restore, copy into and out of the build) with the compile
  * time they saved against the last build without a restored build cache, where known.
  */
@@ -155,11 +168,7 @@ export function describePayoff(report: RunReport): string {
     (total, goCache) => total + (goCache.restoreSeconds ?? 0),
     0,
   );
-  // One generated build seeds every mount, so each seed result carries the same time.
-  const seedSeconds = Math.max(
-    0,
-    ...Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0),
-  );
+  const seedSeconds = seedDelaySeconds(report);
   const exportSeconds = Object.values(report.transfers.export).reduce(
     (total, result) => total + (result?.seconds ?? 0),
     0,
@@ -210,6 +219,7 @@ export function reportTimings(report: RunReport): Record<string, number> {
   timings.cacheRestore = restore;
   const seed = Object.values(report.transfers.seed).map((result) => result?.seconds ?? 0);
   timings.cacheSeed = Math.max(0, ...seed);
+  timings.cacheSeedWait = seedDelaySeconds(report);
   timings.cacheExport = Object.values(report.transfers.export).reduce(
     (total, result) => total + (result?.seconds ?? 0),
     0,
