@@ -19,7 +19,7 @@ describe('LocalCacheBackend', () => {
   test('save and restore round trip', async () => {
     makeTree(modCache, { 'cache/download/a/@v/v1.zip': 'zip-a', 'a@v1/a.go': 'package a' });
     const backend = new LocalCacheBackend(store);
-    expect(await backend.save([modCache], 'key-1')).toBe(true);
+    expect(await backend.save([modCache], 'key-1')).toBe('saved');
 
     fs.rmSync(modCache, { recursive: true });
     expect(await backend.restore([modCache], 'key-1', [])).toBe('key-1');
@@ -31,7 +31,7 @@ describe('LocalCacheBackend', () => {
 
   test('second save of same key skipped', async () => {
     const backend = new LocalCacheBackend(store);
-    expect(await backend.save([modCache], 'key-1')).toBe(false);
+    expect(await backend.save([modCache], 'key-1')).toBe('exists');
   });
 
   test('miss returns undefined', async () => {
@@ -58,7 +58,7 @@ describe('LocalCacheBackend', () => {
 
   test('keys with slashes stay one file', async () => {
     const backend = new LocalCacheBackend(store);
-    expect(await backend.save([modCache], 'a/b:c')).toBe(true);
+    expect(await backend.save([modCache], 'a/b:c')).toBe('saved');
     expect(fs.existsSync(path.join(store, 'a%2Fb%3Ac.tar'))).toBe(true);
     expect(backend.findKey('a/b:c', [])).toBe('a/b:c');
   });
@@ -143,16 +143,15 @@ describe('LocalCacheBackend concurrent saves', () => {
       new LocalCacheBackend(store).save([second], 'same-key'),
     ]);
 
-    expect(results.filter((saved) => saved)).toHaveLength(1);
-    expect(results.filter((saved) => !saved)).toHaveLength(1);
+    expect(results.filter((result) => result === 'saved')).toHaveLength(1);
+    expect(results.filter((result) => result === 'exists')).toHaveLength(1);
     expect(fs.readdirSync(store)).toEqual(['same-key.tar']);
     fs.rmSync(first, { recursive: true });
     fs.rmSync(second, { recursive: true });
     const restored = await new LocalCacheBackend(store).restore([first, second], 'same-key', []);
     expect(restored).toBe('same-key');
-    const winner = results[0] ? first : second;
-    expect(fs.readFileSync(path.join(winner, 'a.txt'), 'utf8')).toBe(
-      results[0] ? 'first' : 'second',
-    );
+    const firstWon = results[0] === 'saved';
+    const winner = firstWon ? first : second;
+    expect(fs.readFileSync(path.join(winner, 'a.txt'), 'utf8')).toBe(firstWon ? 'first' : 'second');
   });
 });

@@ -92,6 +92,40 @@ describe('seedDockerfile', () => {
   });
 });
 
+describe('seedDockerfile from a stream', () => {
+  const now = new Date(Date.UTC(2026, 11, 4, 15, 0, 0));
+  const build = goCacheMount('build', 'type=cache,target=/root/.cache/go-build');
+  const urls = { build: 'http://172.17.0.1:40123/0123abcd/build.tar' };
+  const text = seedDockerfile([build], now, 'abc123', { kind: 'stream', urls });
+
+  test('mounts no build context', () => {
+    expect(text).not.toContain('type=bind');
+    expect(text).toContain(
+      'RUN --mount=type=cache,id=/root/.cache/go-build,target=/root/.cache/go-build,sharing=shared',
+    );
+  });
+
+  test('pipes the download into tar', () => {
+    expect(text).toContain(
+      "{ if command -v wget >/dev/null 2>&1; then wget -q -O- 'http://172.17.0.1:40123/0123abcd/build.tar'; " +
+        "else curl -fsS --connect-timeout 20 'http://172.17.0.1:40123/0123abcd/build.tar'; fi " +
+        '|| touch /tmp/go-buildx-fetch-failed; } ' +
+        "| tar -xovf - -C '/root/.cache/go-build' > /tmp/go-buildx-extracted-build",
+    );
+  });
+
+  test('fails when the download failed', () => {
+    expect(text).toContain('test ! -e /tmp/go-buildx-fetch-failed');
+  });
+
+  test('lists seeded files from the extraction', () => {
+    expect(text).toContain(
+      `{ echo ./${SEED_MARKER}; cat /tmp/go-buildx-extracted-build | grep -v '/$' || true; } > '/root/.cache/go-build'/${SEEDED_LIST}`,
+    );
+    expect(text).not.toContain('tar -tf');
+  });
+});
+
 describe('exportDockerfile', () => {
   test('build cache copies new files and lists used ones', () => {
     const text = exportDockerfile(

@@ -32,12 +32,10 @@ async function saveSizeReport(backend: ReturnType<typeof backendForPlan>): Promi
   if (!saveJson) return;
   const { path, key } = JSON.parse(saveJson) as { path: string; key: string };
   try {
-    const saved = await backend.save([path], key);
-    core.info(
-      saved
-        ? `Size report saved as ${key} for later baselines.`
-        : `Size report ${key} already exists.`,
-    );
+    const result = await backend.save([path], key);
+    if (result === 'saved') core.info(`Size report saved as ${key} for later baselines.`);
+    else if (result === 'exists') core.info(`Size report ${key} already exists.`);
+    else core.info(`Size report ${key} not saved. @actions/cache logged the reason above.`);
   } catch (error) {
     core.warning(`Saving the size report as ${key} failed: ${errorMessage(error)}`);
   }

@@ -42875,6 +42875,7 @@ async function buildImage(options) {
             .slice(-OUTPUT_TAIL_LINES)
             .join('\n');
         throw new BuildError(`docker buildx build failed with exit code ${exitCode} after ${seconds.toFixed(1)} s. ` +
+            (await describeLostEngine()) +
             `Last lines of its output:\n${outputTail}`, log);
     }
     const metadata = readMetadata(options.metadataFile);
@@ -42889,6 +42890,24 @@ function readTrimmed(file) {
 function readMetadata(file) {
     const text = readTrimmed(file);
     return text ? JSON.parse(text) : {};
+}
+/**
+ * Returns a sentence for a build error when the Docker engine no longer responds, or ''. A
+ * build whose engine stopped ends only with gRPC's "Unavailable" in Buildx's output.
+ */
+async function describeLostEngine() {
+    const probe = await getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], {
+        silent: true,
+        ignoreReturnCode: true,
+    });
+    if (probe.exitCode === 0)
+        return '';
+    const endpoint = process.env.DOCKER_HOST ||
+        (process.env.DOCKER_CONTEXT
+            ? `context ${process.env.DOCKER_CONTEXT}`
+            : 'the default socket /var/run/docker.sock');
+    return (`The Docker engine at ${endpoint} stopped responding during the build ` +
+        `('docker version' now fails: ${lastLines(probe.stderr, 1)}); check that dockerd is running. `);
 }
 /** Returns the last `count` non-blank lines of `text`, joined by ' / '. */
 function lastLines(text, count) {
@@ -100323,7 +100342,6 @@ function saveCacheV2(paths_1, key_1, options_1) {
 
 
 
-
 /** The GitHub Actions cache service, through @actions/cache. */
 class backend_ActionsCacheBackend {
     timeoutMs;
@@ -100364,29 +100382,20 @@ class backend_ActionsCacheBackend {
         return matchedKey;
     }
     /**
-     * Saves through @actions/cache and confirms the entry with a lookup, because the library
-     * returns a cache id even when the upload or the commit failed, having only logged a warning.
+     * Saves through @actions/cache. The library returns -1 when it stored nothing, having logged
+     * the reason itself: a ReserveCacheError (another job reserved the key first) with core.info,
+     * any other failure as a warning or an error. It also returns a cache id when the upload or
+     * the commit failed, so a saved entry is confirmed with a lookup.
      */
     async save(paths, key) {
-        try {
-            const cacheId = await cache_saveCache(paths, key);
-            if (cacheId === -1) {
-                throw new Error('the cache service did not accept the entry (see the warning above)');
-            }
-        }
-        catch (error) {
-            // Another job saved the same key first; that entry is as good as ours.
-            if (error instanceof ReserveCacheError) {
-                info(`Cache entry ${key} was not saved: ${error.message}`);
-                return false;
-            }
-            throw error;
-        }
+        const cacheId = await cache_saveCache(paths, key);
+        if (cacheId === -1)
+            return 'not-saved';
         const found = await restoreCache([...paths], key, [], { lookupOnly: true });
         if (found !== key) {
             throw new Error('the cache service did not store the entry (see the warning above)');
         }
-        return true;
+        return 'saved';
     }
 }
 /**
@@ -100450,7 +100459,7 @@ class backend_LocalCacheBackend {
     async save(paths, key) {
         const archive = this.archivePath(key);
         if (external_node_fs_namespaceObject.existsSync(archive))
-            return false;
+            return 'exists';
         external_node_fs_namespaceObject.mkdirSync(this.directory, { recursive: true });
         const members = backend_includedPaths(paths)
             .filter((cachePath) => external_node_fs_namespaceObject.existsSync(cachePath))
@@ -100472,14 +100481,14 @@ class backend_LocalCacheBackend {
             }
             catch (error) {
                 if (error.code === 'EEXIST')
-                    return false;
+                    return 'exists';
                 throw error;
             }
         }
         finally {
             external_node_fs_namespaceObject.rmSync(partial, { force: true });
         }
-        return true;
+        return 'saved';
     }
     /** Returns the primary key if saved, else the newest key that starts with a restore key. */
     findKey(primaryKey, restoreKeys) {
@@ -100586,11 +100595,17 @@ async function saveGoCaches(backend, caches) {
         const started = Date.now();
         try {
             const exclusions = goCache.paths.filter((cachePath) => cachePath.startsWith('!'));
-            const saved = await backend.save([...present, ...exclusions], goCache.primaryKey);
+            const result = await backend.save([...present, ...exclusions], goCache.primaryKey);
             const seconds = ((Date.now() - started) / 1000).toFixed(1);
-            core.info(saved
-                ? `Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`
-                : `Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`);
+            if (result === 'saved') {
+                core.info(`Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`);
+            }
+            else if (result === 'exists') {
+                core.info(`Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`);
+            }
+            else {
+                core.info(`Go ${goCache.name} cache: ${goCache.primaryKey} not saved. @actions/cache logged the reason above.`);
+            }
         }
         catch (error) {
             core.warning(`Saving the Go ${goCache.name} cache as ${goCache.primaryKey} failed: ${errorMessage(error)}`);

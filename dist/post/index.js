@@ -98614,7 +98614,6 @@ function makeWritable(directory) {
 
 
 
-
 /** The GitHub Actions cache service, through @actions/cache. */
 class ActionsCacheBackend {
     timeoutMs;
@@ -98655,29 +98654,20 @@ class ActionsCacheBackend {
         return matchedKey;
     }
     /**
-     * Saves through @actions/cache and confirms the entry with a lookup, because the library
-     * returns a cache id even when the upload or the commit failed, having only logged a warning.
+     * Saves through @actions/cache. The library returns -1 when it stored nothing, having logged
+     * the reason itself: a ReserveCacheError (another job reserved the key first) with core.info,
+     * any other failure as a warning or an error. It also returns a cache id when the upload or
+     * the commit failed, so a saved entry is confirmed with a lookup.
      */
     async save(paths, key) {
-        try {
-            const cacheId = await cache_saveCache(paths, key);
-            if (cacheId === -1) {
-                throw new Error('the cache service did not accept the entry (see the warning above)');
-            }
-        }
-        catch (error) {
-            // Another job saved the same key first; that entry is as good as ours.
-            if (error instanceof ReserveCacheError) {
-                info(`Cache entry ${key} was not saved: ${error.message}`);
-                return false;
-            }
-            throw error;
-        }
+        const cacheId = await cache_saveCache(paths, key);
+        if (cacheId === -1)
+            return 'not-saved';
         const found = await restoreCache([...paths], key, [], { lookupOnly: true });
         if (found !== key) {
             throw new Error('the cache service did not store the entry (see the warning above)');
         }
-        return true;
+        return 'saved';
     }
 }
 /**
@@ -98741,7 +98731,7 @@ class LocalCacheBackend {
     async save(paths, key) {
         const archive = this.archivePath(key);
         if (external_node_fs_namespaceObject.existsSync(archive))
-            return false;
+            return 'exists';
         external_node_fs_namespaceObject.mkdirSync(this.directory, { recursive: true });
         const members = includedPaths(paths)
             .filter((cachePath) => external_node_fs_namespaceObject.existsSync(cachePath))
@@ -98763,14 +98753,14 @@ class LocalCacheBackend {
             }
             catch (error) {
                 if (error.code === 'EEXIST')
-                    return false;
+                    return 'exists';
                 throw error;
             }
         }
         finally {
             external_node_fs_namespaceObject.rmSync(partial, { force: true });
         }
-        return true;
+        return 'saved';
     }
     /** Returns the primary key if saved, else the newest key that starts with a restore key. */
     findKey(primaryKey, restoreKeys) {
@@ -98877,11 +98867,17 @@ async function saveGoCaches(backend, caches) {
         const started = Date.now();
         try {
             const exclusions = goCache.paths.filter((cachePath) => cachePath.startsWith('!'));
-            const saved = await backend.save([...present, ...exclusions], goCache.primaryKey);
+            const result = await backend.save([...present, ...exclusions], goCache.primaryKey);
             const seconds = ((Date.now() - started) / 1000).toFixed(1);
-            info(saved
-                ? `Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`
-                : `Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`);
+            if (result === 'saved') {
+                info(`Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`);
+            }
+            else if (result === 'exists') {
+                info(`Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`);
+            }
+            else {
+                info(`Go ${goCache.name} cache: ${goCache.primaryKey} not saved. @actions/cache logged the reason above.`);
+            }
         }
         catch (error) {
             warning(`Saving the Go ${goCache.name} cache as ${goCache.primaryKey} failed: ${errorMessage(error)}`);
@@ -99009,10 +99005,13 @@ async function saveSizeReport(backend) {
         return;
     const { path, key } = JSON.parse(saveJson);
     try {
-        const saved = await backend.save([path], key);
-        info(saved
-            ? `Size report saved as ${key} for later baselines.`
-            : `Size report ${key} already exists.`);
+        const result = await backend.save([path], key);
+        if (result === 'saved')
+            info(`Size report saved as ${key} for later baselines.`);
+        else if (result === 'exists')
+            info(`Size report ${key} already exists.`);
+        else
+            info(`Size report ${key} not saved. @actions/cache logged the reason above.`);
     }
     catch (error) {
         warning(`Saving the size report as ${key} failed: ${errorMessage(error)}`);

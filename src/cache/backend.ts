@@ -1,18 +1,23 @@
 import * as cache from '@actions/cache';
-import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeWritable } from '../fs-utils.js';
 
+/**
+ * Outcome of a save: `saved`, `exists` when the store already has an entry with that key, or
+ * `not-saved` when @actions/cache stored nothing and has logged the reason itself.
+ */
+export type SaveResult = 'saved' | 'exists' | 'not-saved';
+
 /** A store of cache entries: the GitHub Actions cache service or a local directory. */
 export interface CacheBackend {
   readonly name: 'actions' | 'local';
   /** Restores `paths` and returns the key that matched, or undefined on a miss. */
   restore(paths: string[], primaryKey: string, restoreKeys: string[]): Promise<string | undefined>;
-  /** Saves `paths` under `key`; returns false when an entry with that key already exists. */
-  save(paths: string[], key: string): Promise<boolean>;
+  /** Saves `paths` under `key`. */
+  save(paths: string[], key: string): Promise<SaveResult>;
 }
 
 /** The GitHub Actions cache service, through @actions/cache. */
@@ -63,28 +68,19 @@ export class ActionsCacheBackend implements CacheBackend {
   }
 
   /**
-   * Saves through @actions/cache and confirms the entry with a lookup, because the library
-   * returns a cache id even when the upload or the commit failed, having only logged a warning.
+   * Saves through @actions/cache. The library returns -1 when it stored nothing, having logged
+   * the reason itself: a ReserveCacheError (another job reserved the key first) with core.info,
+   * any other failure as a warning or an error. It also returns a cache id when the upload or
+   * the commit failed, so a saved entry is confirmed with a lookup.
    */
-  async save(paths: string[], key: string): Promise<boolean> {
-    try {
-      const cacheId = await cache.saveCache(paths, key);
-      if (cacheId === -1) {
-        throw new Error('the cache service did not accept the entry (see the warning above)');
-      }
-    } catch (error) {
-      // Another job saved the same key first; that entry is as good as ours.
-      if (error instanceof cache.ReserveCacheError) {
-        core.info(`Cache entry ${key} was not saved: ${error.message}`);
-        return false;
-      }
-      throw error;
-    }
+  async save(paths: string[], key: string): Promise<SaveResult> {
+    const cacheId = await cache.saveCache(paths, key);
+    if (cacheId === -1) return 'not-saved';
     const found = await cache.restoreCache([...paths], key, [], { lookupOnly: true });
     if (found !== key) {
       throw new Error('the cache service did not store the entry (see the warning above)');
     }
-    return true;
+    return 'saved';
   }
 }
 
@@ -156,9 +152,9 @@ export class LocalCacheBackend implements CacheBackend {
     return matchedKey;
   }
 
-  async save(paths: string[], key: string): Promise<boolean> {
+  async save(paths: string[], key: string): Promise<SaveResult> {
     const archive = this.archivePath(key);
-    if (fs.existsSync(archive)) return false;
+    if (fs.existsSync(archive)) return 'exists';
     fs.mkdirSync(this.directory, { recursive: true });
     const members = includedPaths(paths)
       .filter((cachePath) => fs.existsSync(cachePath))
@@ -178,13 +174,13 @@ export class LocalCacheBackend implements CacheBackend {
       try {
         fs.linkSync(partial, archive);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
         throw error;
       }
     } finally {
       fs.rmSync(partial, { force: true });
     }
-    return true;
+    return 'saved';
   }
 
   /** Returns the primary key if saved, else the newest key that starts with a restore key. */

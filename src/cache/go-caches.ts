@@ -111,13 +111,19 @@ export async function saveGoCaches(backend: CacheBackend, caches: GoCache[]): Pr
     const started = Date.now();
     try {
       const exclusions = goCache.paths.filter((cachePath) => cachePath.startsWith('!'));
-      const saved = await backend.save([...present, ...exclusions], goCache.primaryKey);
+      const result = await backend.save([...present, ...exclusions], goCache.primaryKey);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      core.info(
-        saved
-          ? `Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`
-          : `Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`,
-      );
+      if (result === 'saved') {
+        core.info(`Go ${goCache.name} cache saved as ${goCache.primaryKey} in ${seconds} s.`);
+      } else if (result === 'exists') {
+        core.info(
+          `Go ${goCache.name} cache: ${goCache.primaryKey} already exists, not saved again.`,
+        );
+      } else {
+        core.info(
+          `Go ${goCache.name} cache: ${goCache.primaryKey} not saved. @actions/cache logged the reason above.`,
+        );
+      }
     } catch (error) {
       core.warning(
         `Saving the Go ${goCache.name} cache as ${goCache.primaryKey} failed: ${errorMessage(error)}`,

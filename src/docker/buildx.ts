@@ -179,6 +179,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       .join('\n');
     throw new BuildError(
       `docker buildx build failed with exit code ${exitCode} after ${seconds.toFixed(1)} s. ` +
+        (await describeLostEngine()) +
         `Last lines of its output:\n${outputTail}`,
       log,
     );
@@ -199,6 +200,27 @@ function readTrimmed(file: string): string {
 function readMetadata(file: string): Record<string, unknown> {
   const text = readTrimmed(file);
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/**
+ * Returns a sentence for a build error when the Docker engine no longer responds, or ''. A
+ * build whose engine stopped ends only with gRPC's "Unavailable" in Buildx's output.
+ */
+async function describeLostEngine(): Promise<string> {
+  const probe = await exec.getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], {
+    silent: true,
+    ignoreReturnCode: true,
+  });
+  if (probe.exitCode === 0) return '';
+  const endpoint =
+    process.env.DOCKER_HOST ||
+    (process.env.DOCKER_CONTEXT
+      ? `context ${process.env.DOCKER_CONTEXT}`
+      : 'the default socket /var/run/docker.sock');
+  return (
+    `The Docker engine at ${endpoint} stopped responding during the build ` +
+    `('docker version' now fails: ${lastLines(probe.stderr, 1)}); check that dockerd is running. `
+  );
 }
 
 /** Returns the last `count` non-blank lines of `text`, joined by ' / '. */
