@@ -84,6 +84,14 @@ describeWithDocker('cache mounts on a fresh runner', () => {
     );
   });
 
+  test('fresh run streams the caches', () => {
+    // This engine uses the docker driver, whose RUN steps reach the runner on the bridge.
+    const streamed = fresh.main.stdout.match(
+      /seeded with [\d.]+ MB in [\d.]+ s \(streamed from the runner\)\./g,
+    );
+    expect(streamed).toHaveLength(2);
+  });
+
   test('go build step ran both times', () => {
     expect(goBuildStep(cold).cached).toBe(false);
     expect(goBuildStep(fresh).cached).toBe(false);

@@ -43339,7 +43339,9 @@ function describeTransferFailure(found, output) {
             'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
             'mount. Build Go in an image with a shell, such as golang:<version>');
     }
-    return `the generated build failed: ${lastLines(output, 4)}`;
+    // BuildKit repeats the whole generated command in its error, which buries the cause.
+    const shortened = output.replace(/executor failed running \[[\s\S]*?\]: /g, 'RUN failed: ');
+    return `the generated build failed: ${lastLines(shortened, 4)}`;
 }
 /**
  * Fills the given BuildKit cache mounts from their runner directories with one generated

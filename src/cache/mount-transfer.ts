@@ -358,7 +358,9 @@ function describeTransferFailure(found: GoCacheMount, output: string): string {
       'mount. Build Go in an image with a shell, such as golang:<version>'
     );
   }
-  return `the generated build failed: ${lastLines(output, 4)}`;
+  // BuildKit repeats the whole generated command in its error, which buries the cause.
+  const shortened = output.replace(/executor failed running \[[\s\S]*?\]: /g, 'RUN failed: ');
+  return `the generated build failed: ${lastLines(shortened, 4)}`;
 }
 
 /**
