@@ -114,6 +114,20 @@ describe('expandVariables', () => {
 });
 
 describe('parseMount', () => {
+  test('lists options that use variables', () => {
+    const mount = parseMount(
+      'type=cache,id=gobuild-${V},target=$GOCACHE,uid=1000',
+      new Map([['V', 'c1']]),
+    );
+    expect(mount.id).toBe('gobuild-c1');
+    expect(mount.variableOptions).toEqual(['id=gobuild-${V}', 'target=$GOCACHE']);
+  });
+
+  test('no variable options', () => {
+    const mount = parseMount('type=cache,target=/go/pkg/mod', new Map());
+    expect(mount.variableOptions).toEqual([]);
+  });
+
   test('all fields', () => {
     const mount = parseMount(
       'type=cache,id=m,target=/go/pkg/mod/,sharing=private,uid=1000,gid=1000,mode=0755',

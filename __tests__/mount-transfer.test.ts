@@ -74,7 +74,9 @@ describe('seedDockerfile', () => {
   test('build cache marked two hours back and listed', () => {
     const text = seedDockerfile([build], now, 'abc123');
     expect(text).toContain(`echo abc123 > '/root/.cache/go-build/${SEED_MARKER}'`);
-    expect(text).toContain(`touch -t 202612041300.00 '/root/.cache/go-build/${SEED_MARKER}'`);
+    expect(text).toContain(
+      `TZ=UTC0 touch -t 202612041300.00 '/root/.cache/go-build/${SEED_MARKER}'`,
+    );
     expect(text).toContain(
       `find '/root/.cache/go-build' -type f -exec touch -r '/root/.cache/go-build/${SEED_MARKER}' {} +`,
     );
@@ -106,12 +108,20 @@ describe('seedDockerfile from a stream', () => {
   });
 
   test('pipes the download into tar', () => {
+    const url = "'http://172.17.0.1:40123/0123abcd/build.tar'";
+    const noProxy = 'env -u http_proxy -u HTTP_PROXY -u all_proxy -u ALL_PROXY';
     expect(text).toContain(
-      "{ if command -v wget >/dev/null 2>&1; then wget -q -O- 'http://172.17.0.1:40123/0123abcd/build.tar'; " +
-        "else curl -fsS --connect-timeout 20 'http://172.17.0.1:40123/0123abcd/build.tar'; fi " +
+      `{ if command -v wget >/dev/null 2>&1; then ${noProxy} wget -q -O- ${url}; ` +
+        `elif command -v curl >/dev/null 2>&1; then ${noProxy} curl -fsS --noproxy '*' ` +
+        `--connect-timeout 20 ${url}; ` +
+        "else echo 'go-buildx: the image has neither wget nor curl' >&2; false; fi " +
         '|| touch /tmp/go-buildx-fetch-failed; } ' +
         "| tar -xovf - -C '/root/.cache/go-build' > /tmp/go-buildx-extracted-build",
     );
+  });
+
+  test('runs as root', () => {
+    expect(text).toMatch(/^FROM golang:1\.26 AS seed\nUSER 0:0\n/);
   });
 
   test('fails when the download failed', () => {

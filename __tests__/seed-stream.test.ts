@@ -4,7 +4,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SeedStreamServer, startSeedStreamServer } from '../src/cache/seed-stream.js';
+import {
+  archiveMembers,
+  SeedStreamServer,
+  startSeedStreamServer,
+} from '../src/cache/seed-stream.js';
 
 // The server runs for real on 127.0.0.1 and sends real `tar -c` output. The tests download it
 // with Node's HTTP client in place of the seed step's wget.
@@ -123,5 +127,38 @@ describe('startSeedStreamServer', () => {
 
     expect(failed?.aborted ?? false).toBe(false);
     expect(server.problem()).toMatch(/^build archive: tar -c exited with 2: /);
+  });
+});
+
+describe('archiveMembers', () => {
+  test('module download cache last', () => {
+    const modules = makeCacheDirectory({
+      'cache/download/a/@v/v1.0.0.ziphash': 'h1:abc',
+      'golang.org/x/text@v0.1.0/go.mod': 'module golang.org/x/text\n',
+      'github.com/a/b@v1.0.0/b.go': 'package b\n',
+    });
+    expect(archiveMembers(modules)).toEqual(['./github.com', './golang.org', './cache']);
+  });
+
+  test('empty directory archives itself', () => {
+    const empty = makeCacheDirectory({});
+    expect(archiveMembers(empty)).toEqual(['.']);
+  });
+
+  test('streamed archive keeps the order', async () => {
+    const modules = makeCacheDirectory({
+      'cache/download/a/@v/v1.0.0.ziphash': 'h1:abc',
+      'zzz.example/m@v1.0.0/m.go': 'package m\n',
+    });
+    const server = await startSeedStreamServer('127.0.0.1', { modules });
+    try {
+      const names = listArchive((await download(server.urls.modules)).body);
+      expect(names).toEqual([
+        './zzz.example/m@v1.0.0/m.go',
+        './cache/download/a/@v/v1.0.0.ziphash',
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -90,15 +90,17 @@ function goBuildStep(run: ActionRun): { seconds?: number; cached: boolean; name:
 async function runColdThenFresh(
   builderImage: string,
   name: string,
+  dockerfileText?: string,
 ): Promise<[ActionRun, ActionRun]> {
   const work = makeTempDirectory(`e2e-seed-${name}-`);
   const project = copyExample('go2docker');
   const dockerfile = path.join(project, 'Dockerfile');
   fs.writeFileSync(
     dockerfile,
-    fs
-      .readFileSync(dockerfile, 'utf8')
-      .replace('FROM golang:1.26 AS build', `FROM ${builderImage} AS build`),
+    dockerfileText ??
+      fs
+        .readFileSync(dockerfile, 'utf8')
+        .replace('FROM golang:1.26 AS build', `FROM ${builderImage} AS build`),
   );
   const env = {
     GITHUB_WORKSPACE: path.dirname(project),
@@ -248,5 +250,72 @@ describeWithDocker('seed routes on a GNU userland builder', () => {
       expect(goBuildStep(fresh).cached).toBe(false);
       expect(freshSeconds * 3).toBeLessThan(coldSeconds);
     });
+  });
+});
+
+// An image whose USER is not root and whose TZ is west of UTC, like many hardened builder
+// images. The seed and export must still run as root, and the seed marker's time must not
+// move with the time zone, or the export finds no used entries and saves nothing.
+describeWithDocker('seed on a non-root builder west of UTC', () => {
+  const image = 'go-buildx-e2e/golang-nobody-pst:1.26';
+  let cold: ActionRun;
+  let fresh: ActionRun;
+
+  beforeAll(async () => {
+    const context = makeTempDirectory('e2e-nobody-');
+    fs.writeFileSync(
+      path.join(context, 'Dockerfile'),
+      'FROM golang:1.26\nENV TZ=PST8PDT\nUSER 65534:65534\n',
+    );
+    docker(['buildx', 'build', '--load', '--tag', image, context]);
+    fs.rmSync(context, { recursive: true, force: true });
+    const dockerfile = [
+      `FROM ${image} AS build`,
+      'ENV GOCACHE=/tmp/gocache GOMODCACHE=/go/pkg/mod HOME=/tmp',
+      'WORKDIR /tmp/src',
+      'COPY go.mod go.sum ./',
+      'RUN --mount=type=cache,id=nobody-mod,target=/go/pkg/mod,uid=65534,gid=65534 go mod download',
+      'COPY . .',
+      'RUN --mount=type=cache,id=nobody-mod,target=/go/pkg/mod,uid=65534,gid=65534 \\',
+      '    --mount=type=cache,id=nobody-build,target=/tmp/gocache,uid=65534,gid=65534 \\',
+      '    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /tmp/app .',
+      'FROM scratch',
+      'COPY --from=build /tmp/app /app',
+      'ENTRYPOINT ["/app"]',
+      '',
+    ].join('\n');
+    [cold, fresh] = await runColdThenFresh(image, 'nobody', dockerfile);
+  }, ACTION_RUN_TIMEOUT_MS);
+
+  afterAll(() => {
+    docker(['image', 'rm', '--force', image]);
+  });
+
+  test('both runs succeed', () => {
+    expect(cold.main.exitCode).toBe(0);
+    expect(cold.post?.exitCode).toBe(0);
+    expect(fresh.main.exitCode).toBe(0);
+  });
+
+  test('cold run saves build cache', () => {
+    expect(cold.post?.stdout).toMatch(/Go build cache saved as go-buildx-gobuild-docker-/);
+  });
+
+  test('fresh export keeps used entries', () => {
+    const exported =
+      /Go build cache mount \/tmp\/gocache exported: ([\d.]+) MB copied out in [\d.]+ s, ([\d.]+) MB to save\./.exec(
+        fresh.main.stdout,
+      );
+    expect(exported).not.toBeNull();
+    expect(Number(exported?.[2])).toBeGreaterThan(Number(exported?.[1]) * 5);
+    expect(fresh.main.stdout).not.toContain('export from the Docker build is empty');
+  });
+
+  test('fresh compile several times faster', () => {
+    const coldSeconds = goBuildStep(cold).seconds!;
+    const freshSeconds = goBuildStep(fresh).seconds!;
+    console.log(`non-root builder: go build step cold ${coldSeconds} s, fresh ${freshSeconds} s`);
+    expect(goBuildStep(fresh).cached).toBe(false);
+    expect(freshSeconds * 3).toBeLessThan(coldSeconds);
   });
 });

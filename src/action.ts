@@ -174,15 +174,16 @@ function analyzeDockerfile(
   const search = findGoCacheMounts(parsed, inputs.cacheMounts);
   for (const warning of search.warnings) core.warning(warning);
   // Without a # syntax directive the builder's own frontend parses the Dockerfile, and before
-  // BuildKit v0.9 it mounts `target=$GOCACHE` at that literal path.
+  // BuildKit v0.9 it takes `target=$GOCACHE` or `id=go-${V}` literally.
   if (!parsed.directives.has('syntax') && !expandsMountVariables(docker.buildkitVersion)) {
     search.mounts = search.mounts.filter((found) => {
-      if (!found.mount.rawTarget.includes('$')) return true;
+      const options = found.mount.variableOptions;
+      if (options.length === 0) return true;
       core.warning(
         `Line ${found.line}: this builder's Dockerfile frontend (BuildKit ${docker.buildkitVersion}) ` +
-          `does not expand variables in --mount options, so target=${found.mount.rawTarget} mounts ` +
-          'at that literal path and the Go cache is not used. Write the path out, or add ' +
-          '# syntax=docker/dockerfile:1 as the first line to use a newer frontend.',
+          `does not expand variables in --mount options, so ${options.join(', ')} is used as ` +
+          'written and the action cannot seed or export this mount. Write the values out, or ' +
+          'add # syntax=docker/dockerfile:1 as the first line to use a newer frontend.',
       );
       return false;
     });

@@ -42946,6 +42946,7 @@ var external_node_net_ = __nccwpck_require__(7030);
 
 
 
+
 /**
  * Returns the address a seed stream server can listen on so that the builder's RUN steps reach
  * it, or '' when there is none. Only the docker driver is known to run its steps on the
@@ -42979,6 +42980,22 @@ function canListenOn(address) {
     });
 }
 /**
+ * Returns the `tar -c` members for a cache directory: its top-level entries, with Go's module
+ * download cache (`cache`) last. A seed cut short then leaves module folders without their
+ * `.ziphash` files in cache/download, and Go extracts such a module again instead of trusting
+ * a half-written folder (cmd/go/internal/modfetch, DownloadDir).
+ */
+function archiveMembers(directory) {
+    const names = external_node_fs_namespaceObject.existsSync(directory) ? external_node_fs_namespaceObject.readdirSync(directory) : [];
+    if (names.length === 0)
+        return ['.'];
+    const ordered = [
+        ...names.filter((name) => name !== 'cache').sort(),
+        ...names.filter((name) => name === 'cache'),
+    ];
+    return ordered.map((name) => `./${name}`);
+}
+/**
  * Starts a server on `address` that sends each directory as an uncompressed tar stream. The
  * URLs carry a random token, because other containers on the bridge network can reach the
  * server too.
@@ -42996,7 +43013,7 @@ async function startSeedStreamServer(address, directories) {
             return;
         }
         requestCount++;
-        const archiver = (0,external_node_child_process_namespaceObject.spawn)('tar', ['-cf', '-', '-C', directories[kind], '.'], {
+        const archiver = (0,external_node_child_process_namespaceObject.spawn)('tar', ['-cf', '-', '-C', directories[kind], ...archiveMembers(directories[kind])], {
             stdio: ['ignore', 'pipe', 'pipe'],
         });
         archivers.add(archiver);
@@ -43088,6 +43105,13 @@ const SEED_AGE_SECONDS = 2 * 60 * 60;
  * caches are sent as a build context. Starting the step takes a few seconds on a local engine.
  */
 const STREAM_CONNECT_TIMEOUT_MS = 60_000;
+/**
+ * Returns the folder for temporary files: the runner's RUNNER_TEMP, which the runner empties
+ * after each job, even one cancelled before the action could clean up, or else the system's.
+ */
+function temporaryDirectory() {
+    return process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir();
+}
 /** Quotes a value for /bin/sh. */
 function shellQuote(value) {
     return `'${value.replaceAll("'", "'\\''")}'`;
@@ -43131,6 +43155,8 @@ function touchTimestamp(date) {
     return (`${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
         `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}.${pad(date.getUTCSeconds())}`);
 }
+/** Message of a seed step whose image has neither wget nor curl. */
+const NO_DOWNLOADER = 'go-buildx: the image has neither wget nor curl';
 /** File in the seed container that records a failed download of a streamed archive. */
 const FETCH_FAILED = '/tmp/go-buildx-fetch-failed';
 /**
@@ -43140,10 +43166,15 @@ const FETCH_FAILED = '/tmp/go-buildx-fetch-failed';
  */
 function fetchCommand(url) {
     const quoted = shellQuote(url);
+    // The runner is on the builder's own bridge, so a proxy from the image or the docker CLI's
+    // proxy settings (passed as build arguments) would only slow the download and see the URL.
     // No wget -T: busybox 1.35's static wget (Debian) crashes with it. The runner stops a build
     // that never connects instead (STREAM_CONNECT_TIMEOUT_MS).
-    return (`{ if command -v wget >/dev/null 2>&1; then wget -q -O- ${quoted}; ` +
-        `else curl -fsS --connect-timeout 20 ${quoted}; fi || touch ${FETCH_FAILED}; }`);
+    const noProxy = 'env -u http_proxy -u HTTP_PROXY -u all_proxy -u ALL_PROXY';
+    return (`{ if command -v wget >/dev/null 2>&1; then ${noProxy} wget -q -O- ${quoted}; ` +
+        `elif command -v curl >/dev/null 2>&1; then ${noProxy} curl -fsS --noproxy '*' ` +
+        `--connect-timeout 20 ${quoted}; ` +
+        `else echo '${NO_DOWNLOADER}' >&2; false; fi || touch ${FETCH_FAILED}; }`);
 }
 function seedCommands(found, now, seedId, source) {
     const target = shellQuote(found.mount.target);
@@ -43166,7 +43197,9 @@ function seedCommands(found, now, seedId, source) {
         const marker = shellQuote(`${found.mount.target}/${SEED_MARKER}`);
         const seededAt = touchTimestamp(new Date(now.getTime() - SEED_AGE_SECONDS * 1000));
         const listNames = source.kind === 'stream' ? `cat ${extractedNames}` : `tar -tf ${archive}`;
-        commands.push(`echo ${seedId} > ${marker}`, `touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, 
+        commands.push(`echo ${seedId} > ${marker}`, 
+        // touch -t reads local time, and the image's TZ may be anything.
+        `TZ=UTC0 touch -t ${seededAt} ${marker}`, `find ${target} -type f -exec touch -r ${marker} {} +`, 
         // The list names the runner's files only: files the mount already had on a warm or
         // shared builder are not on the runner, so the export must copy them if they are used.
         // Its first line, the marker, is never among the files compared with it: busybox grep
@@ -43193,6 +43226,8 @@ function seedDockerfile(transfers, now, seedId, source = { kind: 'context' }) {
     ];
     return [
         `FROM ${transfers[0].baseImage} AS seed`,
+        // Root, whatever USER the image sets: the step writes into root-owned mounts and chowns.
+        'USER 0:0',
         'ARG GO_BUILDX_NONCE',
         `RUN ${mountFlags} \\`,
         `    ${commands.join(' && \\\n    ')}`,
@@ -43237,6 +43272,8 @@ function exportDockerfile(found, seedId) {
     ];
     return [
         `FROM ${found.baseImage} AS export`,
+        // Root, whatever USER the image sets: the mount may hold files of several owners.
+        'USER 0:0',
         'ARG GO_BUILDX_NONCE',
         `RUN ${cacheMountFlag(found)} \\`,
         `    ${commands.join(' && \\\n    ')}`,
@@ -43261,7 +43298,7 @@ function directorySize(directory) {
  * cache key of the RUN step, so BuildKit never takes a transfer from its layer cache.
  */
 async function runTransferBuild(dockerfileText, context, outputDirectory, builder, timeoutMs, abortSignal) {
-    const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-transfer-'));
+    const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-transfer-'));
     const dockerfilePath = external_node_path_namespaceObject.join(workDirectory, 'Dockerfile');
     external_node_fs_namespaceObject.writeFileSync(dockerfilePath, dockerfileText);
     const args = ['buildx', 'build', '--progress', 'plain'];
@@ -43339,6 +43376,9 @@ function describeTransferFailure(found, output) {
             'tar, cp, find or grep (a distroless-style image), so the cache cannot be copied into its ' +
             'mount. Build Go in an image with a shell, such as golang:<version>');
     }
+    if (output.includes(NO_DOWNLOADER)) {
+        return `the base image ${found.baseImage} has neither wget nor curl to download the cache`;
+    }
     // BuildKit repeats the whole generated command in its error, which buries the cause.
     const shortened = output.replace(/executor failed running \[[\s\S]*?\]: /g, 'RUN failed: ');
     return `the generated build failed: ${lastLines(shortened, 4)}`;
@@ -43376,8 +43416,8 @@ async function runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, strea
             problem: `no server on ${streamAddress}: ${String(error)}`,
         };
     }
-    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
-    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
+    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-'));
+    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-out-'));
     try {
         const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId, { kind: 'stream', urls: server.urls });
         // A builder that cannot reach the runner may wait minutes for its connection to fail.
@@ -43413,12 +43453,14 @@ async function runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, strea
     }
 }
 async function runContextSeedBuild(transfers, builder, seedId, timeoutMs) {
-    const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-'));
-    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-seed-out-'));
+    const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-'));
+    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-out-'));
     try {
         for (const { found, hostDirectory } of transfers) {
             const archive = external_node_path_namespaceObject.join(context, `${found.kind}.tar`);
-            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
+            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, ...archiveMembers(hostDirectory)], {
+                silent: true,
+            });
         }
         const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
         const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
@@ -43441,7 +43483,7 @@ async function runContextSeedBuild(transfers, builder, seedId, timeoutMs) {
  */
 async function exportCacheMount(found, hostDirectory, builder, seedId, timeoutMs) {
     const started = Date.now();
-    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'go-buildx-export-context-'));
+    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-export-context-'));
     const outputDirectory = `${hostDirectory}.export-${process.pid}`;
     external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     try {
@@ -100792,10 +100834,14 @@ function parseMount(value, variables, escapeChar = '\\') {
         const field = fields.get(key);
         return field === undefined ? undefined : expandVariables(field, variables, escapeChar);
     };
+    const variableOptions = [...fields]
+        .filter(([, fieldValue]) => fieldValue.includes('$'))
+        .map(([key, fieldValue]) => `${key}=${fieldValue}`);
     return {
         type: (fields.get('type') ?? 'bind').toLowerCase(),
         target,
         rawTarget,
+        variableOptions,
         id: expand('id') || target,
         sharing: expand('sharing') || 'shared',
         uid: expand('uid'),
@@ -109451,15 +109497,16 @@ function analyzeDockerfile(inputs, goEnv, docker, report) {
     for (const warning of search.warnings)
         core_warning(warning);
     // Without a # syntax directive the builder's own frontend parses the Dockerfile, and before
-    // BuildKit v0.9 it mounts `target=$GOCACHE` at that literal path.
+    // BuildKit v0.9 it takes `target=$GOCACHE` or `id=go-${V}` literally.
     if (!parsed.directives.has('syntax') && !expandsMountVariables(docker.buildkitVersion)) {
         search.mounts = search.mounts.filter((found) => {
-            if (!found.mount.rawTarget.includes('$'))
+            const options = found.mount.variableOptions;
+            if (options.length === 0)
                 return true;
             core_warning(`Line ${found.line}: this builder's Dockerfile frontend (BuildKit ${docker.buildkitVersion}) ` +
-                `does not expand variables in --mount options, so target=${found.mount.rawTarget} mounts ` +
-                'at that literal path and the Go cache is not used. Write the path out, or add ' +
-                '# syntax=docker/dockerfile:1 as the first line to use a newer frontend.');
+                `does not expand variables in --mount options, so ${options.join(', ')} is used as ` +
+                'written and the action cannot seed or export this mount. Write the values out, or ' +
+                'add # syntax=docker/dockerfile:1 as the first line to use a newer frontend.');
             return false;
         });
     }

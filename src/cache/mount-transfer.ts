@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { lastLines } from '../docker/buildx.js';
 import { makeWritable } from '../fs-utils.js';
 import { GoCacheMount } from './mount-finder.js';
-import { SeedStreamServer, startSeedStreamServer } from './seed-stream.js';
+import { archiveMembers, SeedStreamServer, startSeedStreamServer } from './seed-stream.js';
 
 /**
  * Name of the file that marks when a build cache mount was seeded. Seeded files get its
@@ -48,6 +48,14 @@ export interface TransferResult {
   seedId?: string;
   /** Route of a seed into the builder: streamed from the runner or sent as a build context. */
   route?: 'stream' | 'context';
+}
+
+/**
+ * Returns the folder for temporary files: the runner's RUNNER_TEMP, which the runner empties
+ * after each job, even one cancelled before the action could clean up, or else the system's.
+ */
+export function temporaryDirectory(): string {
+  return process.env.RUNNER_TEMP || os.tmpdir();
 }
 
 /** Quotes a value for /bin/sh. */
@@ -106,6 +114,9 @@ export interface MountTransfer {
  */
 export type SeedSource = { kind: 'context' } | { kind: 'stream'; urls: Record<string, string> };
 
+/** Message of a seed step whose image has neither wget nor curl. */
+const NO_DOWNLOADER = 'go-buildx: the image has neither wget nor curl';
+
 /** File in the seed container that records a failed download of a streamed archive. */
 const FETCH_FAILED = '/tmp/go-buildx-fetch-failed';
 
@@ -116,11 +127,16 @@ const FETCH_FAILED = '/tmp/go-buildx-fetch-failed';
  */
 function fetchCommand(url: string): string {
   const quoted = shellQuote(url);
+  // The runner is on the builder's own bridge, so a proxy from the image or the docker CLI's
+  // proxy settings (passed as build arguments) would only slow the download and see the URL.
   // No wget -T: busybox 1.35's static wget (Debian) crashes with it. The runner stops a build
   // that never connects instead (STREAM_CONNECT_TIMEOUT_MS).
+  const noProxy = 'env -u http_proxy -u HTTP_PROXY -u all_proxy -u ALL_PROXY';
   return (
-    `{ if command -v wget >/dev/null 2>&1; then wget -q -O- ${quoted}; ` +
-    `else curl -fsS --connect-timeout 20 ${quoted}; fi || touch ${FETCH_FAILED}; }`
+    `{ if command -v wget >/dev/null 2>&1; then ${noProxy} wget -q -O- ${quoted}; ` +
+    `elif command -v curl >/dev/null 2>&1; then ${noProxy} curl -fsS --noproxy '*' ` +
+    `--connect-timeout 20 ${quoted}; ` +
+    `else echo '${NO_DOWNLOADER}' >&2; false; fi || touch ${FETCH_FAILED}; }`
   );
 }
 
@@ -154,7 +170,8 @@ function seedCommands(
     const listNames = source.kind === 'stream' ? `cat ${extractedNames}` : `tar -tf ${archive}`;
     commands.push(
       `echo ${seedId} > ${marker}`,
-      `touch -t ${seededAt} ${marker}`,
+      // touch -t reads local time, and the image's TZ may be anything.
+      `TZ=UTC0 touch -t ${seededAt} ${marker}`,
       `find ${target} -type f -exec touch -r ${marker} {} +`,
       // The list names the runner's files only: files the mount already had on a warm or
       // shared builder are not on the runner, so the export must copy them if they are used.
@@ -189,6 +206,8 @@ export function seedDockerfile(
   ];
   return [
     `FROM ${transfers[0].baseImage} AS seed`,
+    // Root, whatever USER the image sets: the step writes into root-owned mounts and chowns.
+    'USER 0:0',
     'ARG GO_BUILDX_NONCE',
     `RUN ${mountFlags} \\`,
     `    ${commands.join(' && \\\n    ')}`,
@@ -236,6 +255,8 @@ export function exportDockerfile(found: GoCacheMount, seedId: string): string {
   ];
   return [
     `FROM ${found.baseImage} AS export`,
+    // Root, whatever USER the image sets: the mount may hold files of several owners.
+    'USER 0:0',
     'ARG GO_BUILDX_NONCE',
     `RUN ${cacheMountFlag(found)} \\`,
     `    ${commands.join(' && \\\n    ')}`,
@@ -267,7 +288,7 @@ async function runTransferBuild(
   timeoutMs: number,
   abortSignal?: AbortSignal,
 ): Promise<{ exitCode: number; output: string }> {
-  const workDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-transfer-'));
+  const workDirectory = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-transfer-'));
   const dockerfilePath = path.join(workDirectory, 'Dockerfile');
   fs.writeFileSync(dockerfilePath, dockerfileText);
   const args = ['buildx', 'build', '--progress', 'plain'];
@@ -358,6 +379,9 @@ function describeTransferFailure(found: GoCacheMount, output: string): string {
       'mount. Build Go in an image with a shell, such as golang:<version>'
     );
   }
+  if (output.includes(NO_DOWNLOADER)) {
+    return `the base image ${found.baseImage} has neither wget nor curl to download the cache`;
+  }
   // BuildKit repeats the whole generated command in its error, which buries the cause.
   const shortened = output.replace(/executor failed running \[[\s\S]*?\]: /g, 'RUN failed: ');
   return `the generated build failed: ${lastLines(shortened, 4)}`;
@@ -424,8 +448,8 @@ async function runStreamedSeedBuild(
       problem: `no server on ${streamAddress}: ${String(error)}`,
     };
   }
-  const emptyContext = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-'));
-  const outputDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-out-'));
+  const emptyContext = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-'));
+  const outputDirectory = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-out-'));
   try {
     const dockerfile = seedDockerfile(
       transfers.map((transfer) => transfer.found),
@@ -478,12 +502,18 @@ async function runContextSeedBuild(
   seedId: string,
   timeoutMs: number,
 ): Promise<TransferResult> {
-  const context = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-'));
-  const outputDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-seed-out-'));
+  const context = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-'));
+  const outputDirectory = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-out-'));
   try {
     for (const { found, hostDirectory } of transfers) {
       const archive = path.join(context, `${found.kind}.tar`);
-      await exec.exec('tar', ['-cf', archive, '-C', hostDirectory, '.'], { silent: true });
+      await exec.exec(
+        'tar',
+        ['-cf', archive, '-C', hostDirectory, ...archiveMembers(hostDirectory)],
+        {
+          silent: true,
+        },
+      );
     }
     const dockerfile = seedDockerfile(
       transfers.map((transfer) => transfer.found),
@@ -516,7 +546,7 @@ export async function exportCacheMount(
   timeoutMs: number,
 ): Promise<TransferResult> {
   const started = Date.now();
-  const emptyContext = fs.mkdtempSync(path.join(os.tmpdir(), 'go-buildx-export-context-'));
+  const emptyContext = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-export-context-'));
   const outputDirectory = `${hostDirectory}.export-${process.pid}`;
   fs.rmSync(outputDirectory, { recursive: true, force: true });
   try {

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import * as exec from '@actions/exec';
 import { ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as net from 'node:net';
@@ -64,6 +65,22 @@ function canListenOn(address: string): Promise<boolean> {
   });
 }
 
+/**
+ * Returns the `tar -c` members for a cache directory: its top-level entries, with Go's module
+ * download cache (`cache`) last. A seed cut short then leaves module folders without their
+ * `.ziphash` files in cache/download, and Go extracts such a module again instead of trusting
+ * a half-written folder (cmd/go/internal/modfetch, DownloadDir).
+ */
+export function archiveMembers(directory: string): string[] {
+  const names = fs.existsSync(directory) ? fs.readdirSync(directory) : [];
+  if (names.length === 0) return ['.'];
+  const ordered = [
+    ...names.filter((name) => name !== 'cache').sort(),
+    ...names.filter((name) => name === 'cache'),
+  ];
+  return ordered.map((name) => `./${name}`);
+}
+
 type StreamState = { sent: false; problem: string } | { sent: true };
 
 /**
@@ -90,9 +107,13 @@ export async function startSeedStreamServer(
       return;
     }
     requestCount++;
-    const archiver = spawn('tar', ['-cf', '-', '-C', directories[kind], '.'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const archiver = spawn(
+      'tar',
+      ['-cf', '-', '-C', directories[kind], ...archiveMembers(directories[kind])],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     archivers.add(archiver);
     states.set(kind, { sent: false, problem: 'the download did not finish' });
     let tarErrors = '';

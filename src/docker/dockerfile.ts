@@ -12,6 +12,8 @@ export interface Mount {
   target: string;
   /** The target as written, before expansion. */
   rawTarget: string;
+  /** Options whose value as written refers to a variable, as `key=value`. */
+  variableOptions: string[];
   /** BuildKit cache id; defaults to the target when the flag has none. */
   id: string;
   sharing: string;
@@ -204,10 +206,14 @@ export function parseMount(
     const field = fields.get(key);
     return field === undefined ? undefined : expandVariables(field, variables, escapeChar);
   };
+  const variableOptions = [...fields]
+    .filter(([, fieldValue]) => fieldValue.includes('$'))
+    .map(([key, fieldValue]) => `${key}=${fieldValue}`);
   return {
     type: (fields.get('type') ?? 'bind').toLowerCase(),
     target,
     rawTarget,
+    variableOptions,
     id: expand('id') || target,
     sharing: expand('sharing') || 'shared',
     uid: expand('uid'),
