@@ -1,9 +1,11 @@
-import { describe } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ActionRun } from '../scripts/local-runner.mjs';
+import { BuildStep, parseBuildSteps } from '../src/docker/build-log.js';
 
 /** Time limit of a beforeAll hook that runs the action, which builds images: 15 minutes. */
 export const ACTION_RUN_TIMEOUT_MS = 15 * 60 * 1000;
@@ -119,4 +121,26 @@ export function describeWithRegistry(name: string, body: () => void): void {
   }
   console.warn(`Skipping end-to-end suite '${name}': ${problem}. Run scripts/start-registry.sh.`);
   describe.skip(name, body);
+}
+
+/** Returns the BuildKit step of a run's main step that runs go build. */
+export function goBuildStep(run: ActionRun): BuildStep {
+  const steps = parseBuildSteps(run.main.stderr + run.main.stdout);
+  const step = steps.find((candidate) => / RUN .*go build/.test(candidate.name));
+  if (!step) throw new Error(`No go build step in the build log:\n${run.main.stdout.slice(-3000)}`);
+  return step;
+}
+
+/**
+ * Checks that the go build step of `fresh` ran, not from BuildKit's layer cache, and took less
+ * than a third of the time of `cold`'s, and prints both times under `label`.
+ */
+export function expectFasterCompile(cold: ActionRun, fresh: ActionRun, label: string): void {
+  const coldSeconds = goBuildStep(cold).seconds!;
+  const freshSeconds = goBuildStep(fresh).seconds!;
+  console.log(`${label}: go build step cold ${coldSeconds} s, fresh ${freshSeconds} s`);
+  expect(goBuildStep(cold).cached).toBe(false);
+  expect(goBuildStep(fresh).cached).toBe(false);
+  expect(coldSeconds).toBeGreaterThan(0);
+  expect(freshSeconds * 3).toBeLessThan(coldSeconds);
 }
