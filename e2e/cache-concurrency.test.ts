@@ -284,11 +284,15 @@ function primaryKeyOf(run: ActionRun, name: 'modules' | 'build'): string {
   return plan.caches.find((goCache) => goCache.name === name)?.primaryKey ?? '';
 }
 
-/** Returns whether the time windows [start, end] of every item were all open at one moment. */
+/**
+ * Returns whether the time windows [start, end] of every item were all open at one moment. The
+ * ends count as open, because a rejected second reserve can arrive and be answered within the
+ * same millisecond, which is when the first one is still held.
+ */
 function allOverlap(windows: { start: number; end: number }[]): boolean {
   const latestStart = Math.max(...windows.map((window) => window.start));
   const earliestEnd = Math.min(...windows.map((window) => window.end));
-  return windows.length > 1 && latestStart < earliestEnd;
+  return windows.length > 1 && latestStart <= earliestEnd;
 }
 
 describeWithDocker('two runs saving the same key at once', () => {
