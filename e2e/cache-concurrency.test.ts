@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { ActionRun, runAction } from '../scripts/local-runner.mjs';
 import { buildCacheServer, CacheServer, startCacheServer } from './cache-service/cache-server.js';
-import { classifyRequest, FaultProxy, startFaultProxy } from './cache-service/fault-proxy.js';
+import {
+  classifyRequest,
+  FaultProxy,
+  readBody,
+  startFaultProxy,
+} from './cache-service/fault-proxy.js';
 import {
   ACTION_RUN_TIMEOUT_MS,
   describeWithDocker,
@@ -174,15 +179,6 @@ class ReserveGate {
   }
 }
 
-function readBody(stream: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}
-
 async function startReserveGate(
   upstreamUrl: string,
   delayedKey: string,
@@ -286,8 +282,8 @@ function primaryKeyOf(run: ActionRun, name: 'modules' | 'build'): string {
 
 /**
  * Returns whether the time windows [start, end] of every item were all open at one moment. The
- * ends count as open, because a rejected second reserve can arrive and be answered within the
- * same millisecond, which is when the first one is still held.
+ * ends count as open, because a rejected second reserve can arrive and get its response within
+ * the same millisecond, while the first one is still held.
  */
 function allOverlap(windows: { start: number; end: number }[]): boolean {
   const latestStart = Math.max(...windows.map((window) => window.start));

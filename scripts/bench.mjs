@@ -221,8 +221,8 @@ function pruneBuilder(filter) {
 
 /**
  * Parses the seed and export lines of the main step into seconds and megabytes. The seeds run
- * in the background while the runner prepares modules, so the seconds they cost the rebuild
- * are the wait the action logs before the build; seedBuildSeconds is the longest seed build.
+ * in the background while the runner prepares modules, so they cost the rebuild only the wait
+ * that the action logs before the build. seedBuildSeconds is the longest seed build.
  */
 function parseTransfers(stdout) {
   const totals = {

@@ -43005,15 +43005,11 @@ async function startSeedStreamServer(address, directories) {
     const states = new Map(Object.keys(directories).map((kind) => [kind, { sent: false, problem: 'never requested' }]));
     const archivers = new Set();
     let requestCount = 0;
-    const server = external_node_http_.createServer((request, response) => {
-        const match = /^\/([0-9a-f]+)\/([a-z]+)\.tar$/.exec(request.url ?? '');
-        const kind = match?.[2] ?? '';
-        if (request.method !== 'GET' || match?.[1] !== token || !(kind in directories)) {
-            response.writeHead(404).end();
-            return;
-        }
+    /** Pipes `tar -c` of the directory of `kind` into the response and records the outcome. */
+    const sendArchive = (kind, response) => {
         requestCount++;
-        const archiver = (0,external_node_child_process_namespaceObject.spawn)('tar', ['-cf', '-', '-C', directories[kind], ...archiveMembers(directories[kind])], {
+        const directory = directories[kind];
+        const archiver = (0,external_node_child_process_namespaceObject.spawn)('tar', ['-cf', '-', '-C', directory, ...archiveMembers(directory)], {
             stdio: ['ignore', 'pipe', 'pipe'],
         });
         archivers.add(archiver);
@@ -43028,14 +43024,14 @@ async function startSeedStreamServer(address, directories) {
         });
         archiver.on('close', (code) => {
             archivers.delete(archiver);
-            if (code !== 0) {
-                const detail = tarErrors.trim().split('\n').slice(-2).join(' ');
-                states.set(kind, { sent: false, problem: `tar -c exited with ${code}: ${detail}` });
-                // Cutting the chunked response short makes the download fail instead of end cleanly.
-                response.destroy();
+            if (code === 0) {
+                response.end();
                 return;
             }
-            response.end();
+            const detail = tarErrors.trim().split('\n').slice(-2).join(' ');
+            states.set(kind, { sent: false, problem: `tar -c exited with ${code}: ${detail}` });
+            // Cutting the chunked response short makes the download fail instead of end cleanly.
+            response.destroy();
         });
         response.on('finish', () => {
             if (archiver.exitCode === 0)
@@ -43045,6 +43041,17 @@ async function startSeedStreamServer(address, directories) {
             if (!response.writableFinished)
                 archiver.kill();
         });
+    };
+    const server = external_node_http_.createServer((request, response) => {
+        const match = /^\/([0-9a-f]+)\/([a-z]+)\.tar$/.exec(request.url ?? '');
+        const kind = match?.[2] ?? '';
+        if (request.method === 'GET' && match?.[1] === token && kind in directories) {
+            sendArchive(kind, response);
+            return;
+        }
+        // The path is not logged, because a wrong token in it may be a guess at the real one.
+        core_debug(`Seed stream server: rejected ${request.method} from ${request.socket.remoteAddress} with 404.`);
+        response.writeHead(404).end();
     });
     await new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -43297,10 +43304,13 @@ function directorySize(directory) {
  * Runs a generated build with `--output type=local`. The nonce build argument changes the
  * cache key of the RUN step, so BuildKit never takes a transfer from its layer cache.
  */
-async function runTransferBuild(dockerfileText, context, outputDirectory, builder, timeoutMs, abortSignal) {
+async function runTransferBuild(dockerfileText, paths, builder, timeoutMs, abortSignal) {
     const workDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-transfer-'));
     const dockerfilePath = external_node_path_namespaceObject.join(workDirectory, 'Dockerfile');
     external_node_fs_namespaceObject.writeFileSync(dockerfilePath, dockerfileText);
+    const context = paths.context ?? external_node_path_namespaceObject.join(workDirectory, 'context');
+    external_node_fs_namespaceObject.mkdirSync(context, { recursive: true });
+    const outputDirectory = paths.outputDirectory ?? external_node_path_namespaceObject.join(workDirectory, 'output');
     const args = ['buildx', 'build', '--progress', 'plain'];
     if (builder)
         args.push('--builder', builder);
@@ -43392,16 +43402,21 @@ function describeTransferFailure(found, output) {
 async function runSeedBuild(transfers, builder, seedId, timeoutMs, streamAddress = '') {
     const started = Date.now();
     const deadline = started + timeoutMs;
+    const finish = (attempt, route) => ({
+        ...attempt,
+        seconds: (Date.now() - started) / 1000,
+        bytes: 0,
+        route,
+    });
     if (streamAddress) {
         const streamed = await runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, streamAddress);
-        if (streamed.ok) {
-            return { ...streamed, seconds: (Date.now() - started) / 1000, route: 'stream' };
-        }
+        if (streamed.ok)
+            return finish(streamed, 'stream');
         info(`Streaming the Go ${transfers.map(({ found }) => found.kind).join(' and ')} cache into ` +
             `the build failed (${streamed.problem}), so it is sent as a build context instead.`);
     }
     const result = await runContextSeedBuild(transfers, builder, seedId, Math.max(deadline - Date.now(), 1000));
-    return { ...result, seconds: (Date.now() - started) / 1000, route: 'context' };
+    return finish(result, 'context');
 }
 async function runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, streamAddress) {
     let server;
@@ -43409,70 +43424,50 @@ async function runStreamedSeedBuild(transfers, builder, seedId, timeoutMs, strea
         server = await startSeedStreamServer(streamAddress, Object.fromEntries(transfers.map(({ found, hostDirectory }) => [found.kind, hostDirectory])));
     }
     catch (error) {
-        return {
-            ok: false,
-            seconds: 0,
-            bytes: 0,
-            problem: `no server on ${streamAddress}: ${String(error)}`,
-        };
+        return { ok: false, problem: `no server could listen on ${streamAddress}: ${String(error)}` };
     }
-    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-'));
-    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-out-'));
+    // A builder that cannot reach the runner may wait minutes for its connection to fail.
+    const connectWatch = new AbortController();
+    const connectTimer = setTimeout(() => {
+        if (!server.requested()) {
+            connectWatch.abort(`the builder did not connect to ${streamAddress} within ` +
+                `${STREAM_CONNECT_TIMEOUT_MS / 1000} s`);
+        }
+    }, STREAM_CONNECT_TIMEOUT_MS);
     try {
         const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId, { kind: 'stream', urls: server.urls });
-        // A builder that cannot reach the runner may wait minutes for its connection to fail.
-        const connectWatch = new AbortController();
-        const connectTimer = setTimeout(() => {
-            if (!server.requested()) {
-                connectWatch.abort(`the builder did not connect to ${streamAddress} within ` +
-                    `${STREAM_CONNECT_TIMEOUT_MS / 1000} s`);
-            }
-        }, STREAM_CONNECT_TIMEOUT_MS);
-        let result;
-        try {
-            result = await runTransferBuild(dockerfile, emptyContext, outputDirectory, builder, timeoutMs, connectWatch.signal);
-        }
-        finally {
-            clearTimeout(connectTimer);
-        }
+        const result = await runTransferBuild(dockerfile, {}, builder, timeoutMs, connectWatch.signal);
         if (result.exitCode !== 0) {
             const problem = connectWatch.signal.aborted
                 ? String(connectWatch.signal.reason)
                 : describeTransferFailure(transfers[0].found, result.output);
-            return { ok: false, seconds: 0, bytes: 0, problem };
+            return { ok: false, problem };
         }
         const incomplete = server.problem();
-        if (incomplete)
-            return { ok: false, seconds: 0, bytes: 0, problem: incomplete };
-        return { ok: true, seconds: 0, bytes: 0 };
+        return incomplete ? { ok: false, problem: incomplete } : { ok: true };
     }
     finally {
+        clearTimeout(connectTimer);
         await server.close();
-        external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
-        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     }
 }
 async function runContextSeedBuild(transfers, builder, seedId, timeoutMs) {
     const context = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-'));
-    const outputDirectory = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-seed-out-'));
     try {
         for (const { found, hostDirectory } of transfers) {
             const archive = external_node_path_namespaceObject.join(context, `${found.kind}.tar`);
-            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, ...archiveMembers(hostDirectory)], {
-                silent: true,
-            });
+            const members = archiveMembers(hostDirectory);
+            await exec_exec('tar', ['-cf', archive, '-C', hostDirectory, ...members], { silent: true });
         }
         const dockerfile = seedDockerfile(transfers.map((transfer) => transfer.found), new Date(), seedId);
-        const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
+        const result = await runTransferBuild(dockerfile, { context }, builder, timeoutMs);
         if (result.exitCode !== 0) {
-            const problem = describeTransferFailure(transfers[0].found, result.output);
-            return { ok: false, seconds: 0, bytes: 0, problem };
+            return { ok: false, problem: describeTransferFailure(transfers[0].found, result.output) };
         }
-        return { ok: true, seconds: 0, bytes: 0 };
+        return { ok: true };
     }
     finally {
         external_node_fs_namespaceObject.rmSync(context, { recursive: true, force: true });
-        external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     }
 }
 /**
@@ -43483,11 +43478,10 @@ async function runContextSeedBuild(transfers, builder, seedId, timeoutMs) {
  */
 async function exportCacheMount(found, hostDirectory, builder, seedId, timeoutMs) {
     const started = Date.now();
-    const emptyContext = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temporaryDirectory(), 'go-buildx-export-context-'));
     const outputDirectory = `${hostDirectory}.export-${process.pid}`;
     external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
     try {
-        const result = await runTransferBuild(exportDockerfile(found, seedId), emptyContext, outputDirectory, builder, timeoutMs);
+        const result = await runTransferBuild(exportDockerfile(found, seedId), { outputDirectory }, builder, timeoutMs);
         const seconds = (Date.now() - started) / 1000;
         if (result.exitCode !== 0) {
             const problem = describeTransferFailure(found, result.output);
@@ -43509,7 +43503,6 @@ async function exportCacheMount(found, hostDirectory, builder, seedId, timeoutMs
     finally {
         makeWritable(outputDirectory);
         external_node_fs_namespaceObject.rmSync(outputDirectory, { recursive: true, force: true });
-        external_node_fs_namespaceObject.rmSync(emptyContext, { recursive: true, force: true });
     }
 }
 /**

@@ -89,7 +89,8 @@ function trailingId(pathname: string): string {
   return /\/(\d+)$/.exec(pathname)?.[1] ?? '';
 }
 
-function readBody(stream: http.IncomingMessage): Promise<Buffer> {
+/** Reads a whole request or response body. */
+export function readBody(stream: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -276,14 +276,21 @@ export function directorySize(directory: string): number {
   return total;
 }
 
+/** Where a generated build reads its context and writes its `--output type=local` files. */
+interface TransferBuildPaths {
+  /** Build context; an empty folder when left out. */
+  context?: string;
+  /** Output folder; a temporary folder that is removed afterwards when left out. */
+  outputDirectory?: string;
+}
+
 /**
  * Runs a generated build with `--output type=local`. The nonce build argument changes the
  * cache key of the RUN step, so BuildKit never takes a transfer from its layer cache.
  */
 async function runTransferBuild(
   dockerfileText: string,
-  context: string,
-  outputDirectory: string,
+  paths: TransferBuildPaths,
   builder: string,
   timeoutMs: number,
   abortSignal?: AbortSignal,
@@ -291,6 +298,9 @@ async function runTransferBuild(
   const workDirectory = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-transfer-'));
   const dockerfilePath = path.join(workDirectory, 'Dockerfile');
   fs.writeFileSync(dockerfilePath, dockerfileText);
+  const context = paths.context ?? path.join(workDirectory, 'context');
+  fs.mkdirSync(context, { recursive: true });
+  const outputDirectory = paths.outputDirectory ?? path.join(workDirectory, 'output');
   const args = ['buildx', 'build', '--progress', 'plain'];
   if (builder) args.push('--builder', builder);
   args.push(
@@ -402,6 +412,12 @@ export async function runSeedBuild(
 ): Promise<TransferResult> {
   const started = Date.now();
   const deadline = started + timeoutMs;
+  const finish = (attempt: SeedAttempt, route: 'stream' | 'context'): TransferResult => ({
+    ...attempt,
+    seconds: (Date.now() - started) / 1000,
+    bytes: 0,
+    route,
+  });
   if (streamAddress) {
     const streamed = await runStreamedSeedBuild(
       transfers,
@@ -410,9 +426,7 @@ export async function runSeedBuild(
       timeoutMs,
       streamAddress,
     );
-    if (streamed.ok) {
-      return { ...streamed, seconds: (Date.now() - started) / 1000, route: 'stream' };
-    }
+    if (streamed.ok) return finish(streamed, 'stream');
     core.info(
       `Streaming the Go ${transfers.map(({ found }) => found.kind).join(' and ')} cache into ` +
         `the build failed (${streamed.problem}), so it is sent as a build context instead.`,
@@ -424,8 +438,11 @@ export async function runSeedBuild(
     seedId,
     Math.max(deadline - Date.now(), 1000),
   );
-  return { ...result, seconds: (Date.now() - started) / 1000, route: 'context' };
+  return finish(result, 'context');
 }
+
+/** Outcome of one seed build, before runSeedBuild adds its time and route. */
+type SeedAttempt = { ok: true } | { ok: false; problem: string };
 
 async function runStreamedSeedBuild(
   transfers: MountTransfer[],
@@ -433,7 +450,7 @@ async function runStreamedSeedBuild(
   seedId: string,
   timeoutMs: number,
   streamAddress: string,
-): Promise<TransferResult> {
+): Promise<SeedAttempt> {
   let server: SeedStreamServer;
   try {
     server = await startSeedStreamServer(
@@ -441,15 +458,19 @@ async function runStreamedSeedBuild(
       Object.fromEntries(transfers.map(({ found, hostDirectory }) => [found.kind, hostDirectory])),
     );
   } catch (error) {
-    return {
-      ok: false,
-      seconds: 0,
-      bytes: 0,
-      problem: `no server on ${streamAddress}: ${String(error)}`,
-    };
+    return { ok: false, problem: `no server could listen on ${streamAddress}: ${String(error)}` };
   }
-  const emptyContext = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-'));
-  const outputDirectory = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-out-'));
+
+  // A builder that cannot reach the runner may wait minutes for its connection to fail.
+  const connectWatch = new AbortController();
+  const connectTimer = setTimeout(() => {
+    if (!server.requested()) {
+      connectWatch.abort(
+        `the builder did not connect to ${streamAddress} within ` +
+          `${STREAM_CONNECT_TIMEOUT_MS / 1000} s`,
+      );
+    }
+  }, STREAM_CONNECT_TIMEOUT_MS);
   try {
     const dockerfile = seedDockerfile(
       transfers.map((transfer) => transfer.found),
@@ -457,42 +478,18 @@ async function runStreamedSeedBuild(
       seedId,
       { kind: 'stream', urls: server.urls },
     );
-    // A builder that cannot reach the runner may wait minutes for its connection to fail.
-    const connectWatch = new AbortController();
-    const connectTimer = setTimeout(() => {
-      if (!server.requested()) {
-        connectWatch.abort(
-          `the builder did not connect to ${streamAddress} within ` +
-            `${STREAM_CONNECT_TIMEOUT_MS / 1000} s`,
-        );
-      }
-    }, STREAM_CONNECT_TIMEOUT_MS);
-    let result: { exitCode: number; output: string };
-    try {
-      result = await runTransferBuild(
-        dockerfile,
-        emptyContext,
-        outputDirectory,
-        builder,
-        timeoutMs,
-        connectWatch.signal,
-      );
-    } finally {
-      clearTimeout(connectTimer);
-    }
+    const result = await runTransferBuild(dockerfile, {}, builder, timeoutMs, connectWatch.signal);
     if (result.exitCode !== 0) {
       const problem = connectWatch.signal.aborted
         ? String(connectWatch.signal.reason)
         : describeTransferFailure(transfers[0].found, result.output);
-      return { ok: false, seconds: 0, bytes: 0, problem };
+      return { ok: false, problem };
     }
     const incomplete = server.problem();
-    if (incomplete) return { ok: false, seconds: 0, bytes: 0, problem: incomplete };
-    return { ok: true, seconds: 0, bytes: 0 };
+    return incomplete ? { ok: false, problem: incomplete } : { ok: true };
   } finally {
+    clearTimeout(connectTimer);
     await server.close();
-    fs.rmSync(emptyContext, { recursive: true, force: true });
-    fs.rmSync(outputDirectory, { recursive: true, force: true });
   }
 }
 
@@ -501,34 +498,26 @@ async function runContextSeedBuild(
   builder: string,
   seedId: string,
   timeoutMs: number,
-): Promise<TransferResult> {
+): Promise<SeedAttempt> {
   const context = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-'));
-  const outputDirectory = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-seed-out-'));
   try {
     for (const { found, hostDirectory } of transfers) {
       const archive = path.join(context, `${found.kind}.tar`);
-      await exec.exec(
-        'tar',
-        ['-cf', archive, '-C', hostDirectory, ...archiveMembers(hostDirectory)],
-        {
-          silent: true,
-        },
-      );
+      const members = archiveMembers(hostDirectory);
+      await exec.exec('tar', ['-cf', archive, '-C', hostDirectory, ...members], { silent: true });
     }
     const dockerfile = seedDockerfile(
       transfers.map((transfer) => transfer.found),
       new Date(),
       seedId,
     );
-    const result = await runTransferBuild(dockerfile, context, outputDirectory, builder, timeoutMs);
+    const result = await runTransferBuild(dockerfile, { context }, builder, timeoutMs);
     if (result.exitCode !== 0) {
-      const problem = describeTransferFailure(transfers[0].found, result.output);
-      return { ok: false, seconds: 0, bytes: 0, problem };
+      return { ok: false, problem: describeTransferFailure(transfers[0].found, result.output) };
     }
-    return { ok: true, seconds: 0, bytes: 0 };
+    return { ok: true };
   } finally {
     fs.rmSync(context, { recursive: true, force: true });
-    fs.rmSync(outputDirectory, { recursive: true, force: true });
   }
 }
 
@@ -546,14 +535,12 @@ export async function exportCacheMount(
   timeoutMs: number,
 ): Promise<TransferResult> {
   const started = Date.now();
-  const emptyContext = fs.mkdtempSync(path.join(temporaryDirectory(), 'go-buildx-export-context-'));
   const outputDirectory = `${hostDirectory}.export-${process.pid}`;
   fs.rmSync(outputDirectory, { recursive: true, force: true });
   try {
     const result = await runTransferBuild(
       exportDockerfile(found, seedId),
-      emptyContext,
-      outputDirectory,
+      { outputDirectory },
       builder,
       timeoutMs,
     );
@@ -576,7 +563,6 @@ export async function exportCacheMount(
   } finally {
     makeWritable(outputDirectory);
     fs.rmSync(outputDirectory, { recursive: true, force: true });
-    fs.rmSync(emptyContext, { recursive: true, force: true });
   }
 }
 

@@ -99,25 +99,18 @@ export async function startSeedStreamServer(
   const archivers = new Set<ChildProcess>();
   let requestCount = 0;
 
-  const server = http.createServer((request, response) => {
-    const match = /^\/([0-9a-f]+)\/([a-z]+)\.tar$/.exec(request.url ?? '');
-    const kind = match?.[2] ?? '';
-    if (request.method !== 'GET' || match?.[1] !== token || !(kind in directories)) {
-      response.writeHead(404).end();
-      return;
-    }
+  /** Pipes `tar -c` of the directory of `kind` into the response and records the outcome. */
+  const sendArchive = (kind: string, response: http.ServerResponse): void => {
     requestCount++;
-    const archiver = spawn(
-      'tar',
-      ['-cf', '-', '-C', directories[kind], ...archiveMembers(directories[kind])],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const directory = directories[kind];
+    const archiver = spawn('tar', ['-cf', '-', '-C', directory, ...archiveMembers(directory)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     archivers.add(archiver);
     states.set(kind, { sent: false, problem: 'the download did not finish' });
     let tarErrors = '';
     archiver.stderr.on('data', (chunk: Buffer) => (tarErrors += chunk.toString()));
+
     response.writeHead(200, { 'Content-Type': 'application/x-tar' });
     archiver.stdout.pipe(response, { end: false });
     archiver.on('error', (error) => {
@@ -126,21 +119,36 @@ export async function startSeedStreamServer(
     });
     archiver.on('close', (code) => {
       archivers.delete(archiver);
-      if (code !== 0) {
-        const detail = tarErrors.trim().split('\n').slice(-2).join(' ');
-        states.set(kind, { sent: false, problem: `tar -c exited with ${code}: ${detail}` });
-        // Cutting the chunked response short makes the download fail instead of end cleanly.
-        response.destroy();
+      if (code === 0) {
+        response.end();
         return;
       }
-      response.end();
+      const detail = tarErrors.trim().split('\n').slice(-2).join(' ');
+      states.set(kind, { sent: false, problem: `tar -c exited with ${code}: ${detail}` });
+      // Cutting the chunked response short makes the download fail instead of end cleanly.
+      response.destroy();
     });
+
     response.on('finish', () => {
       if (archiver.exitCode === 0) states.set(kind, { sent: true });
     });
     response.on('close', () => {
       if (!response.writableFinished) archiver.kill();
     });
+  };
+
+  const server = http.createServer((request, response) => {
+    const match = /^\/([0-9a-f]+)\/([a-z]+)\.tar$/.exec(request.url ?? '');
+    const kind = match?.[2] ?? '';
+    if (request.method === 'GET' && match?.[1] === token && kind in directories) {
+      sendArchive(kind, response);
+      return;
+    }
+    // The path is not logged, because a wrong token in it may be a guess at the real one.
+    core.debug(
+      `Seed stream server: rejected ${request.method} from ${request.socket.remoteAddress} with 404.`,
+    );
+    response.writeHead(404).end();
   });
 
   await new Promise<void>((resolve, reject) => {
